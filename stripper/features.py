@@ -1,0 +1,158 @@
+"""Turning blocks into numbers: the module-level functions of the model.
+
+Everything here is a plain function over *rows* (one dict per block, made by
+:func:`block_rows`) so that the scikit-learn pipeline pickles and clones.
+Three families: text (hashed word and character n-grams), layout (length,
+position, punctuation, second person, money, links, imperatives, capitals,
+digits) and context (neighbours' scores, computed in ``model.py``).
+"""
+
+import math
+import re
+
+import numpy as np
+
+#: Characters of a block the n-gram features look at: the head and the tail.
+#: Appeals announce themselves early and end in buttons; a 10 MB paragraph
+#: must not cost 10 MB of n-grams.
+TEXT_HEAD = 1200
+TEXT_TAIL = 300
+
+SECOND_PERSON = frozenset("""
+you your yours yourself you're you've you'll
+вы вас вам ваш ваша ваше ваши вами ты тебя тебе твой
+ви вас вам ваш ваша ваше ваші вами ти тебе твій
+sie ihr ihre ihnen euch dich dir du dein deine
+vous votre vos toi ton ta tes
+usted ustedes tu tus te vosotros você vocês seu sua teu tua
+voi vostro vostra tuo tua ti vi
+wy was wam wasz wasza ty ciebie tobie
+u uw jij je jou jouw jullie
+""".split())
+
+IMPERATIVES = frozenset("""
+support donate subscribe sign join read share follow download click become give
+help get listen watch register log tap install chip contribute upgrade continue
+поддержите подпишитесь читайте подписывайтесь скачайте станьте помогите поделитесь
+підтримайте підпишіться читайте завантажте станьте допоможіть поділіться
+unterstützen sie abonnieren lesen spenden jetzt teilen folgen melden
+soutenez abonnez-vous lisez faites partagez suivez téléchargez inscrivez-vous
+apoya apoye suscríbete lee hazte comparte sigue descarga apoie assine leia
+sostieni abbonati leggi iscriviti condividi seguici scarica
+wesprzyj zapisz czytaj udostępnij pobierz dołącz
+steun word lees deel volg download abonneer
+""".split())
+
+#: Word stems by what an appeal does, in the languages we see most. A stem
+#: matches the start of a lowercased word. These generalise across
+#: publishers where n-grams learnt from a few sites do not.
+LEXICON = {
+    "money": """support donat contribut fund gift give giving chip pay paid sponsor patreon
+        member subscri premium free-of-charge tax-deductible crowdfund fundrais dollar euro
+        поддерж пожертв донат подпис взнос помощ деньг рубл оплат
+        підтрим пожертв донат підпис внес допомог гривн оплат
+        unterstütz spend spende abo abonn mitglied zahl förder
+        soutien souten don abonn cotis financ contribu adhér
+        apoy apoi don suscri socio contribu financ doaç doar assin assinat colabor
+        sostien sostegn donaz abbon contribut finanz
+        wesprz wspar dar wpłat subskryp prenumer
+        steun donat doneer abonne lid bijdrag""".split(),
+    "newsroom": """journalis newsroom reporter report independ nonprofit non-profit mission reader
+        media newsletter editor
+        журнал редакц независим читател издан
+        журнал редакц незалеж читач видан
+        journalis redaktion unabhängig leser
+        journalis rédaction indépend lecteur lectric
+        periodis redacc independ lector jornalis redaç independ leitor
+        giornalis redazion indipenden lettor
+        dziennik redakcj niezależ czytel
+        journalist redactie onafhankelijk lezer""".split(),
+    "ask": """please need help today now join become sign click button later close maybe remind
+        пожалуйста нужн помоги сейчас станьте напомн позже закрыть
+        будь потрібн допоможіть зараз станьте нагад пізніше закрити
+        bitte brauch helfen jetzt werden später schließen
+        besoin aidez maintenant devenez plus-tard fermer
+        necesit ayúd ahora hazte después cerrar precis ajud agora torne depois fechar
+        bisogno aiut adesso diventa dopo chiudi
+        potrzeb pomóż teraz zostań później zamknij
+        nodig help nu word later sluiten""".split(),
+    "self": """we our us ours мы нас наш ми нас наш wir uns unser nous notre nos
+        nosotros nuestro nuestra nós nosso nossa noi nostro nostra my nas nasz wij ons onze""".split(),
+}
+
+WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
+MONEY = re.compile(r"[$€£₽₴¥]\s?\d|\d\s?(?:€|\$|£|₽|₴|zł|kr|EUR|USD|руб|грн)", re.IGNORECASE)
+LINK = re.compile(r"https?://|www\.|\.(?:com|org|net|ru|ua|de|fr)\b|@\w")
+TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+
+LAYOUT_NAMES = (
+    "log_chars", "log_words", "from_start", "from_end", "in_first3", "in_last3",
+    "ends_terminal", "ends_colon", "ends_comma", "second_person", "money",
+    "link", "imperative", "capitals", "digits", "one_word", "no_letters",
+    "log_doc_blocks",
+) + tuple("lexicon_" + name for name in LEXICON) + ("lexicon_appeal",)
+
+_LEXICON_PATTERNS = {
+    name: re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(set(stems), key=len, reverse=True)))
+                     + r")", re.IGNORECASE)
+    for name, stems in LEXICON.items()
+}
+
+
+def block_rows(blocks, doc_key=0):
+    """Rows for the model: each block's text with its place in the document."""
+    count = len(blocks)
+    return [{"text": block.text, "index": index, "count": count, "doc": doc_key}
+            for index, block in enumerate(blocks)]
+
+
+def row_texts(rows):
+    """The text the n-gram features read: head and tail of each block."""
+    return [_head_and_tail(row["text"]) for row in rows]
+
+
+def _head_and_tail(text):
+    if len(text) <= TEXT_HEAD + TEXT_TAIL:
+        return text
+    return text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
+
+
+def layout_features(rows):
+    """A dense matrix of layout features, one row per block (see LAYOUT_NAMES)."""
+    return np.array([_layout(row) for row in rows], dtype=np.float64).reshape(len(rows), -1)
+
+
+def _layout(row):
+    text = _head_and_tail(row["text"])
+    words = WORD.findall(text.lower())
+    n_words = max(len(words), 1)
+    letters = sum(ch.isalpha() for ch in text) or 1
+    index, count = row["index"], row["count"]
+    tail = text.rstrip()
+    return (
+        math.log1p(len(row["text"])) / 10,
+        math.log1p(len(words)) / 7,
+        index / max(count - 1, 1),
+        (count - 1 - index) / max(count - 1, 1),
+        float(index < 3),
+        float(count - 1 - index < 3),
+        float(bool(TERMINAL.search(tail))),
+        float(tail.endswith(":")),
+        float(tail.endswith(",")),
+        min(1.0, 5 * sum(w in SECOND_PERSON for w in words) / n_words),
+        float(bool(MONEY.search(text))),
+        float(bool(LINK.search(text))),
+        float(bool(words) and words[0] in IMPERATIVES),
+        sum(ch.isupper() for ch in text) / letters,
+        min(1.0, sum(ch.isdigit() for ch in text) / letters),
+        float(len(words) <= 1),
+        float(not any(ch.isalpha() for ch in text)),
+        math.log1p(count) / 5,
+    ) + _lexicon(text, n_words)
+
+
+def _lexicon(text, n_words):
+    """Share of words hitting each appeal lexicon, and their product."""
+    shares = [min(1.0, 4 * len(pattern.findall(text)) / n_words)
+              for pattern in _LEXICON_PATTERNS.values()]
+    return (*shares, (shares[0] * shares[1] * (shares[2] + shares[3])) ** (1 / 3))
