@@ -70,14 +70,18 @@ def split_blocks(text):
     """
     lines = split_lines(text)
     width = wrap_width(text, lines)
-    blocks, current = [], None
+    # ``last_line`` is where the current block's last line starts (after its
+    # line break, so with its indent): tracked here rather than searched for,
+    # so a paragraph of a million wrapped lines costs linear time.
+    blocks, current, last_line = [], None, 0
     for start, end in lines:
-        if current and _continues(text, current, (start, end), width):
+        if current and _continues(text, (last_line, current[1]), (start, end), width):
+            last_line = _last_line_start(text, (current[1], start))
             current = (current[0], end)
             continue
         if current:
             blocks.append(current)
-        current = (start, end)
+        current, last_line = (start, end), start
     if current:
         blocks.append(current)
     return [Block(text[s:e], s, e) for s, e in blocks]
@@ -100,12 +104,12 @@ def wrap_width(text, lines):
     return width if cut_lines >= 2 else 0
 
 
-def _continues(text, current, line, width):
-    """Does ``line`` continue the paragraph ``current`` (a hard wrap)?"""
-    between = text[current[1]:line[0]]
+def _continues(text, previous_line, line, width):
+    """Does ``line`` continue the paragraph whose last line is ``previous_line``?"""
+    between = text[previous_line[1]:line[0]]
     if len(LINE_BREAK.findall(between)) != 1:
         return False  # a blank line, or none
-    previous = text[_last_line_start(text, current):current[1]]
+    previous = text[previous_line[0]:previous_line[1]]
     following = text[line[0]:line[1]]
     if SENTENCE_END.search(previous) or ITEM_START.match(following):
         return False

@@ -23,12 +23,18 @@ log = logging.getLogger(__name__)
 #: closing punctuation (with or without a space), or after a "»"/"|".
 PIECE_BOUNDARY = re.compile(
     r"(?<=[.!?…»|])[\"'”’)]*\s*(?=[^\s\"'”’)a-zа-яёіїєß0-9,;:.!?…])")
-#: Scoring passes at most; each pass can only remove blocks.
-MAX_PASSES = 6
 #: A glued piece is cut off only when the block model is this sure of it...
 GLUED_DEBRIS = 0.9
 #: ...and the rest of the block reads as reporting.
 GLUED_REST = 0.5
+#: A block cut at more sentence ends than this is a text dump, not a
+#: paragraph with a button glued on: it is not searched for glued debris,
+#: which scores every piece and would take minutes on a 20 MB line.
+MAX_GLUED_PIECES = 100
+#: The line breaks ``--reflow`` joins a kept block's lines at, and the one
+#: a text ends with (a clean ends with it too).
+REFLOW_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
+TRAILING_BREAK = re.compile(r"(\r\n|[\n\r\u2028\u2029])[ \t]*$")
 
 
 class Stripper:
@@ -76,93 +82,131 @@ class Stripper:
         """:meth:`classify` for many texts, scored in one batch."""
         settings = self.settings.with_options(**options)
         threshold = self._threshold(settings)
-        documents = [split_blocks(text) for text in texts]
-        scores = self._settle(documents, threshold)
-        return [self._label(text, blocks, doc_scores, threshold, settings)
-                for text, blocks, doc_scores in zip(texts, documents, scores)]
-
-    def _settle(self, documents, threshold):
-        """Score blocks until removing debris changes no decision.
-
-        Removing a run of debris changes its neighbours' context, so the
-        kept blocks are scored again as the document they now form, until
-        nothing more goes. This makes ``clean(clean(x)) == clean(x)``.
-        """
-        scores = [np.zeros(len(blocks)) for blocks in documents]
-        active = {n: list(range(len(blocks))) for n, blocks in enumerate(documents)}
-        for _ in range(MAX_PASSES):
-            if not active:
-                break
-            numbers = sorted(active)
-            rows = [row for n in numbers
-                    for row in block_rows([documents[n][i] for i in active[n]], doc_key=n)]
-            batch = self._scores(rows)
-            position, still_active = 0, {}
-            for n in numbers:
-                kept = active[n]
-                doc_scores = batch[position:position + len(kept)]
-                position += len(kept)
-                scores[n][kept] = doc_scores
-                remaining = [i for i, score in zip(kept, doc_scores) if score < threshold]
-                if 0 < len(remaining) < len(kept):
-                    still_active[n] = remaining
-            active = still_active
-        return scores
+        kept = {n: split_blocks(text) for n, text in enumerate(texts)}
+        removed = {n: [] for n in kept}
+        final_scores = {n: {} for n in kept}
+        self._settle(texts, kept, removed, final_scores, threshold, settings.split_glued)
+        return [self._label(kept[n], removed[n], final_scores[n]) for n in range(len(texts))]
 
     def clean_many(self, texts, **options):
-        """:meth:`clean` for many texts, scored in one batch."""
-        settings = self.settings.with_options(**options)
-        classified = self.classify_many(texts, **options)
-        return [render(text, blocks, settings) for text, blocks in zip(texts, classified)]
+        """:meth:`clean` for many texts, scored in one batch.
 
-    def _scores(self, rows):
+        A clean text is one stripper leaves as it is. Where the clean text
+        splits into other blocks than the kept ones (two lines that met
+        when the debris between them went can read as one wrapped
+        paragraph), it is cleaned again until it is stable.
+        """
+        settings = self.settings.with_options(**options)
+        outputs = list(texts)
+        pending = list(range(len(texts)))
+        while pending:
+            inputs = [outputs[n] for n in pending]
+            classified = self.classify_many(inputs, **options)
+            still = []
+            for n, text, blocks in zip(pending, inputs, classified):
+                outputs[n] = render(text, blocks, settings)
+                # An output differs from its input only by being shorter, so
+                # cleaning again until the blocks agree always ends.
+                if outputs[n] != text and not settings.reflow \
+                        and not _splits_alike(outputs[n], kept_blocks(blocks, settings)):
+                    still.append(n)
+            pending = still
+        return outputs
+
+    def _settle(self, texts, kept, removed, final_scores, threshold, split_glued):
+        """Remove debris until nothing more goes.
+
+        Removing a run of debris changes its neighbours' context, and so
+        does cutting glued debris off a paragraph, so the kept blocks are
+        scored again as the document they now form until no decision
+        changes. Each further pass removes text, so this ends.
+        """
+        active = [n for n in kept if kept[n]]
+        first_scores = {}  # block text -> stage-1 score, which only the text decides
+        while active:
+            rows = [row for n in active for row in block_rows(kept[n], doc_key=n)]
+            batch, position, changed = self._scores(rows, first_scores), 0, set()
+            for n in active:
+                scores = batch[position:position + len(kept[n])]
+                position += len(kept[n])
+                going = scores >= threshold
+                final_scores[n].update({b.start: float(sc) for b, sc in zip(kept[n], scores)})
+                if going.any():
+                    removed[n].extend(b for b, gone in zip(kept[n], going) if gone)
+                    kept[n] = [b for b, gone in zip(kept[n], going) if not gone]
+                    changed.add(n)
+            if split_glued:
+                changed |= self._cut_glued(texts, kept, removed, final_scores, threshold,
+                                           [n for n in active if n not in changed])
+            active = [n for n in sorted(changed) if kept[n]]
+
+    def _cut_glued(self, texts, kept, removed, final_scores, threshold, numbers):
+        """Cut debris glued onto the start or end of kept blocks.
+
+        Each kept block is cut at sentence ends; a leading or trailing run
+        of pieces the block model is sure are debris goes, when the rest
+        reads as reporting. Returns the documents that changed.
+        """
+        candidates = [(n, i, pieces) for n in numbers
+                      for i, (row, block) in enumerate(zip(block_rows(kept[n]), kept[n]))
+                      for pieces in [_pieces(block)] if 2 <= len(pieces) <= MAX_GLUED_PIECES]
+        if not candidates:
+            return set()
+        rows = [{**block_rows(kept[n])[i], "text": texts[n][s:e]}
+                for n, i, pieces in candidates for s, e in pieces]
+        scores = self.bundle["detector"].block_scores(rows)
+        bar = max(GLUED_DEBRIS, threshold)  # threshold 1.0 keeps everything
+        changed, position, replacements = set(), 0, {}
+        for n, i, pieces in candidates:
+            piece_scores = scores[position:position + len(pieces)]
+            position += len(pieces)
+            lead, trail = _run_length(piece_scores, bar), _run_length(piece_scores[::-1], bar)
+            middle = piece_scores[lead:len(pieces) - trail]
+            if not (lead or trail) or not len(middle) or middle.max() >= GLUED_REST:
+                continue
+            for j in [*range(lead), *range(len(pieces) - trail, len(pieces))]:
+                removed[n].append(_span_block(texts[n], pieces[j]))
+                final_scores[n][pieces[j][0]] = float(piece_scores[j])
+            replacements[(n, i)] = _span_block(texts[n], (pieces[lead][0],
+                                                          pieces[len(pieces) - trail - 1][1]))
+            changed.add(n)
+        for (n, i), block in replacements.items():
+            kept[n][i] = block
+        return changed
+
+    def _scores(self, rows, first_scores):
+        """Debris scores for rows, reusing and filling the stage-1 cache."""
         if not rows:
             return np.zeros(0)
-        return self.bundle["detector"].predict_proba(rows)[:, 1]
+        detector = self.bundle["detector"]
+        missing = list({row["text"]: row for row in rows if row["text"] not in first_scores}
+                       .values())
+        if missing:
+            first_scores.update(zip((row["text"] for row in missing),
+                                    detector.block_scores(missing)))
+        first = np.array([first_scores[row["text"]] for row in rows])
+        return detector.predict_proba(rows, first)[:, 1]
 
     def _threshold(self, settings):
         return settings.threshold if settings.threshold is not None else self.bundle["threshold"]
 
-    def _label(self, text, blocks, scores, threshold, settings):
-        rows = block_rows(blocks)
-        debris = [score >= threshold for score in scores]
-        kinds = self._kinds([row for row, gone in zip(rows, debris) if gone])
-        labelled = []
-        for block, row, score, gone in zip(blocks, rows, scores, debris):
-            if gone:
-                labelled.append(replace(block, label=BOILERPLATE, kind=str(next(kinds)),
-                                        score=float(score)))
-            elif settings.split_glued:
-                labelled.extend(self._cut_glued(text, block, row, float(score)))
-            else:
-                labelled.append(replace(block, score=float(score)))
-        return labelled
+    def _label(self, kept, removed, scores):
+        """Every block in input order: kept ones as content, removed as debris."""
+        kinds = self._kinds(block_rows(removed))
+        labelled = [replace(b, label=BOILERPLATE, kind=str(kind), score=scores[b.start])
+                    for b, kind in zip(removed, kinds)]
+        labelled += [replace(b, label=CONTENT, kind="body", score=scores[b.start]) for b in kept]
+        return sorted(labelled, key=lambda b: b.start)
 
     def _kinds(self, rows):
         if not rows:
-            return iter(())
-        return iter(self.bundle["kinds"].predict(rows))
+            return []
+        return self.bundle["kinds"].predict(rows)
 
-    def _cut_glued(self, text, block, row, score):
-        """Split debris glued onto the start or end of a kept block."""
-        pieces = _pieces(block)
-        if len(pieces) < 2:
-            return [replace(block, score=score)]
-        piece_rows = [{**row, "text": text[s:e]} for s, e in pieces]
-        piece_scores = self.bundle["detector"].block_scores(piece_rows)
-        lead = _run_length(piece_scores)
-        trail = _run_length(piece_scores[::-1])
-        middle = piece_scores[lead:len(pieces) - trail]
-        if not (lead or trail) or not len(middle) or middle.max() >= GLUED_REST:
-            return [replace(block, score=score)]
-        kinds = self._kinds(piece_rows[:lead] + piece_rows[len(pieces) - trail:])
-        out = [_piece_block(text, pieces[i], BOILERPLATE, str(next(kinds)), piece_scores[i])
-               for i in range(lead)]
-        out.append(_piece_block(text, (pieces[lead][0], pieces[len(pieces) - trail - 1][1]),
-                                CONTENT, "body", score))
-        out.extend(_piece_block(text, pieces[i], BOILERPLATE, str(next(kinds)), piece_scores[i])
-                   for i in range(len(pieces) - trail, len(pieces)))
-        return out
+
+def _splits_alike(clean_text, kept):
+    """Does ``clean_text`` split into exactly the kept blocks' texts?"""
+    return [b.text for b in split_blocks(clean_text)] == [b.text for b in kept]
 
 
 def _pieces(block):
@@ -179,17 +223,17 @@ def _pieces(block):
     return pieces
 
 
-def _run_length(scores):
+def _run_length(scores, bar):
     run = 0
     for score in scores:
-        if score < GLUED_DEBRIS:
+        if score < bar:
             break
         run += 1
     return run
 
 
-def _piece_block(text, span, label, kind, score):
-    return Block(text[span[0]:span[1]], span[0], span[1], label, kind, float(score))
+def _span_block(text, span):
+    return Block(text[span[0]:span[1]], span[0], span[1])
 
 
 def kept_blocks(blocks, settings=DEFAULTS):
@@ -229,12 +273,19 @@ def _separator(text, end, start):
 
 
 def _trailing_newline(text):
-    match = re.search(r"(\r\n|[\n\r\u2028\u2029])[ \t]*$", text)
+    match = TRAILING_BREAK.search(text)
     return match.group(1) if match else ""
 
 
 def _reflow(block_text):
-    return re.sub(r"[ \t]*(?:\r\n|[\n\r\u2028\u2029])[ \t]*", " ", block_text)
+    # Split and strip rather than substitute ``[ \t]*BREAK[ \t]*``: a
+    # pattern that opens with a run of blanks rescans a long run of spaces
+    # from each of its positions, which is quadratic time.
+    first, *rest = REFLOW_BREAK.split(block_text)
+    if not rest:
+        return first
+    middle = [line.strip(" \t") for line in rest[:-1]]
+    return " ".join([first.rstrip(" \t"), *middle, rest[-1].lstrip(" \t")])
 
 
 _DEFAULT = None

@@ -126,7 +126,8 @@ def _parse_body(body, name, first_line):
                                "'[[' is never closed with ']]'")
         inner = body[opening.end():closing]
         if "[[" in inner:
-            raise FixtureError(f"{name}:{_line_of(body, opening.end(), first_line)}: "
+            nested = opening.end() + inner.index("[[")
+            raise FixtureError(f"{name}:{_line_of(body, nested, first_line)}: "
                                "markers may not nest")
         if not inner.strip():
             raise FixtureError(f"{name}:{_line_of(body, opening.start(), first_line)}: "
@@ -259,6 +260,39 @@ def _json_document(record, path):
     return Document(id=record["id"], text=text, segments=segments,
                     group="real:" + record["publisher"], lang=record.get("lang", "en"),
                     source=Path(path).parent.name, meta={"group": record.get("group", "")})
+
+
+def without_debris(doc):
+    """The document as a perfect clean would leave it: debris segments cut out.
+
+    Training on these teaches the model that a clean text stays as it is,
+    which is what a second clean (or an already clean input) looks like.
+    Returns None when the document has no debris.
+    """
+    if not any(s.label == BOILERPLATE for s in doc.segments):
+        return None
+    parts, segments, previous_end, cut_since = [], [], None, False
+    length = 0
+    for segment in doc.segments:
+        if segment.label == BOILERPLATE:
+            cut_since = True
+            continue
+        if previous_end is not None:
+            gap = doc.text[previous_end:segment.start]
+            separator = gap if not cut_since else ("\n" if "\n" in doc.text[previous_end:segment.start]
+                                                     else " ")
+            parts.append(separator)
+            length += len(separator)
+        piece = doc.text[segment.start:segment.end]
+        segments.append(Segment(length, length + len(piece), segment.label, segment.kind))
+        parts.append(piece)
+        length += len(piece)
+        previous_end, cut_since = segment.end, False
+    if not segments:
+        return None
+    return Document(id=doc.id + "~clean", text="".join(parts), segments=segments,
+                    group=doc.group, lang=doc.lang, source=doc.source,
+                    meta={**doc.meta, "augmented": "without-debris"})
 
 
 def corpus_digest(documents):

@@ -176,7 +176,11 @@ def choose_threshold(data, scores, keep_targets, default=0.5):
 
 
 def report(data, masks):
-    """Figures overall, per source, per language and per debris kind."""
+    """Figures overall, per source, per language and per debris kind.
+
+    ``kind`` pools all sources; ``source_kind`` gives each source its own
+    per-kind figures (real pages are what the model is judged on).
+    """
     sources = sorted({d.source for d in data.docs})
     languages = sorted({d.lang for d in data.docs})
     kinds = sorted({k for codes in data.kind_codes for k in set(codes) if k})
@@ -186,4 +190,6 @@ def report(data, masks):
         "language": {lang: measure(data, masks, lambda d, lang=lang: d.lang == lang)
                      for lang in languages},
         "kind": {k: measure(data, masks, kind=k) for k in kinds},
+        "source_kind": {s: {k: measure(data, masks, lambda d, s=s: d.source == s, kind=k)
+                            for k in kinds} for s in sources},
     }

@@ -12,6 +12,10 @@ import re
 
 import numpy as np
 
+#: Bumped whenever a feature changes: a model trained on other features is
+#: refused at load time instead of failing deep inside scikit-learn.
+FEATURES_VERSION = 3
+
 #: Characters of a block the n-gram features look at: the head and the tail.
 #: Appeals announce themselves early and end in buttons; a 10 MB paragraph
 #: must not cost 10 MB of n-grams.
@@ -76,27 +80,36 @@ LEXICON = {
         bisogno aiut adesso diventa dopo chiudi
         potrzeb pomóż teraz zostań później zamknij
         nodig help nu word later sluiten""".split(),
-    "self": """we our us ours мы нас наш ми нас наш wir uns unser nous notre nos
-        nosotros nuestro nuestra nós nosso nossa noi nostro nostra my nas nasz wij ons onze""".split(),
 }
+
+#: First-person plural words, matched whole: the publication speaking.
+SELF_WORDS = frozenset("""we our us ours мы нас нам наш наша наше наши ми нас нам наш наша наше
+    наші wir uns unser unsere nous notre nos nosotros nuestro nuestra nuestros nós nosso nossa
+    noi nostro nostra nostri my nas nam nasz nasza wij ons onze""".split())
 
 WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
 MONEY = re.compile(r"[$€£₽₴¥]\s?\d|\d\s?(?:€|\$|£|₽|₴|zł|kr|EUR|USD|руб|грн)", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|\.(?:com|org|net|ru|ua|de|fr)\b|@\w")
 TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
+#: Layout features read from a block alone (its place in the document is
+#: left to the context stage, so a block's stage-1 score does not change
+#: when other blocks are removed).
 LAYOUT_NAMES = (
-    "log_chars", "log_words", "from_start", "from_end", "in_first3", "in_last3",
-    "ends_terminal", "ends_colon", "ends_comma", "second_person", "money",
-    "link", "imperative", "capitals", "digits", "one_word", "no_letters",
-    "log_doc_blocks",
-) + tuple("lexicon_" + name for name in LEXICON) + ("lexicon_appeal",)
+    "log_chars", "log_words", "ends_terminal", "ends_colon", "ends_comma", "second_person",
+    "money", "link", "imperative", "capitals", "digits", "one_word", "no_letters",
+) + tuple("lexicon_" + name for name in LEXICON) + ("lexicon_self", "lexicon_appeal")
 
-_LEXICON_PATTERNS = {
-    name: re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(set(stems), key=len, reverse=True)))
-                     + r")", re.IGNORECASE)
-    for name, stems in LEXICON.items()
-}
+#: Features of a block's place in its document, for the context stage.
+POSITION_NAMES = ("from_start", "from_end", "in_first3", "in_last3", "log_doc_blocks")
+
+#: Every stem's groups, keyed by the stem: a word hits a group when one of
+#: its prefixes is a stem of that group.
+_STEM_GROUPS = {}
+for _group, _stems in LEXICON.items():
+    for _stem in _stems:
+        _STEM_GROUPS.setdefault(_stem, set()).add(_group)
+_STEM_LENGTHS = sorted({len(stem) for stem in _STEM_GROUPS})
 
 
 def block_rows(blocks, doc_key=0):
@@ -119,23 +132,19 @@ def _head_and_tail(text):
 
 def layout_features(rows):
     """A dense matrix of layout features, one row per block (see LAYOUT_NAMES)."""
-    return np.array([_layout(row) for row in rows], dtype=np.float64).reshape(len(rows), -1)
+    return np.array([_layout(row["text"]) for row in rows], dtype=np.float64).reshape(
+        len(rows), len(LAYOUT_NAMES))
 
 
-def _layout(row):
-    text = _head_and_tail(row["text"])
+def _layout(full_text):
+    text = _head_and_tail(full_text)
     words = WORD.findall(text.lower())
     n_words = max(len(words), 1)
     letters = sum(ch.isalpha() for ch in text) or 1
-    index, count = row["index"], row["count"]
     tail = text.rstrip()
     return (
-        math.log1p(len(row["text"])) / 10,
+        math.log1p(len(full_text)) / 10,
         math.log1p(len(words)) / 7,
-        index / max(count - 1, 1),
-        (count - 1 - index) / max(count - 1, 1),
-        float(index < 3),
-        float(count - 1 - index < 3),
         float(bool(TERMINAL.search(tail))),
         float(tail.endswith(":")),
         float(tail.endswith(",")),
@@ -147,12 +156,37 @@ def _layout(row):
         min(1.0, sum(ch.isdigit() for ch in text) / letters),
         float(len(words) <= 1),
         float(not any(ch.isalpha() for ch in text)),
-        math.log1p(count) / 5,
-    ) + _lexicon(text, n_words)
+    ) + _lexicon(words, n_words)
 
 
-def _lexicon(text, n_words):
-    """Share of words hitting each appeal lexicon, and their product."""
-    shares = [min(1.0, 4 * len(pattern.findall(text)) / n_words)
-              for pattern in _LEXICON_PATTERNS.values()]
-    return (*shares, (shares[0] * shares[1] * (shares[2] + shares[3])) ** (1 / 3))
+def _lexicon(words, n_words):
+    """Share of words hitting each appeal lexicon, and their combination."""
+    hits = dict.fromkeys(LEXICON, 0)
+    for word in words:
+        for group in _word_groups(word):
+            hits[group] += 1
+    shares = [min(1.0, 4 * hits[group] / n_words) for group in LEXICON]
+    own_voice = min(1.0, 4 * sum(w in SELF_WORDS for w in words) / n_words)
+    appeal = (shares[0] * shares[1] * (shares[2] + own_voice)) ** (1 / 3)
+    return (*shares, own_voice, appeal)
+
+
+def _word_groups(word):
+    groups = set()
+    for length in _STEM_LENGTHS:
+        if length > len(word):
+            break
+        groups |= _STEM_GROUPS.get(word[:length], set())
+    return groups
+
+
+def position_features(rows):
+    """A dense matrix of each block's place in its document (see POSITION_NAMES)."""
+    return np.array([_position(row["index"], row["count"]) for row in rows],
+                    dtype=np.float64).reshape(len(rows), len(POSITION_NAMES))
+
+
+def _position(index, count):
+    span = max(count - 1, 1)
+    return (index / span, (count - 1 - index) / span, float(index < 3),
+            float(count - 1 - index < 3), math.log1p(count) / 5)

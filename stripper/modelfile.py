@@ -26,9 +26,17 @@ RETRAIN = "retrain with `stripper train`"
 
 
 def default_model_path():
-    """The bundled default model, shipped as the ``stripper.models`` package."""
-    from importlib.resources import files
-    return Path(str(files("stripper.models").joinpath(MODEL_FILE)))
+    """The bundled default model, shipped as the ``stripper.models`` package.
+
+    Run from a source checkout without installing, the package is not
+    there; the checkout's own ``models/`` (beside the package directory,
+    never the working directory) is used instead.
+    """
+    try:
+        from importlib.resources import files
+        return Path(str(files("stripper.models").joinpath(MODEL_FILE)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "models" / MODEL_FILE
 
 
 def card_path(model_path):
@@ -72,9 +80,22 @@ def save_model(bundle, card, directory):
     digest = sha256_of(handle.name)
     os.chmod(handle.name, 0o644)
     os.replace(handle.name, model_path)
-    card = {**card, "model_file": MODEL_FILE, "sha256": digest}
-    write_text_atomically(card_path(model_path), json.dumps(card, indent=2, sort_keys=True) + "\n")
+    card = _json_safe({**card, "model_file": MODEL_FILE, "sha256": digest})
+    write_text_atomically(card_path(model_path), json.dumps(card, indent=2, sort_keys=True, allow_nan=False) + "\n")
     return card
+
+
+def _json_safe(value):
+    """The card with NaN (a figure with nothing to count) written as null."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_safe(value.item())
+    return value
 
 
 def write_text_atomically(path, text):
@@ -121,6 +142,9 @@ def _load_resolved(path, trust):
                          f"{RETRAIN}") from None
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         raise ModelError(f"model file {path} has an unknown format; {RETRAIN}")
+    from .features import FEATURES_VERSION
+    if bundle.get("features") != FEATURES_VERSION:
+        raise ModelError(f"model file {path} was trained on other features; {RETRAIN}")
     bundle["card"] = card
     log.info("loaded model %s", path)
     return bundle

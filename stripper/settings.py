@@ -17,13 +17,14 @@ class Settings:
     - ``keep``: debris kinds to keep anyway (``{"related"}``...).
     - ``reflow``: join hard-wrapped lines of kept paragraphs.
     - ``split_glued``: cut debris glued onto the edge of a reporting
-      paragraph ("...the vote passed.Support us today").
+      paragraph ("...the vote passed.Support us today"). Off by default:
+      on held-out real pages the cuts took more reporting than debris.
     """
 
     threshold: float = None
     keep: frozenset = field(default_factory=frozenset)
     reflow: bool = False
-    split_glued: bool = True
+    split_glued: bool = False
 
     def with_options(self, **options):
         """A copy with the given options changed; unknown names raise TypeError."""

@@ -1,0 +1,101 @@
+"""Cleaning on a Dask cluster: DataFrame columns, Bags, and directory batches.
+
+Install with ``pip install 'stripper[dask]'``. Every function here runs the
+same cleaning code as a local run, so results are equal byte for byte.
+Each worker process creates and loads its :class:`stripper.Stripper` once
+(:func:`stripper.batch.worker_stripper`) and reuses it for every
+partition. Workers read the model from the installed package (or the
+``model`` path you give, which they must be able to see).
+
+>>> import dask.dataframe as dd
+>>> from stripper.dask import clean_column
+>>> frame = dd.read_parquet("articles/")
+>>> clean_column(frame, "text").to_parquet("clean/")
+"""
+
+import logging
+
+from .batch import option_key, worker_stripper
+from .errors import InputError
+from .streams import CHUNK, clean_texts
+
+log = logging.getLogger(__name__)
+
+
+def clean_column(frame, column="text", **options):
+    """``frame`` (a Dask DataFrame) with the text of ``column`` cleaned.
+
+    Missing values stay missing. ``options`` go to
+    :class:`stripper.Stripper` (``model``, ``threshold``, ``keep``...).
+    """
+    if column not in frame.columns:
+        raise InputError(f"no column {column!r}; columns are {', '.join(map(str, frame.columns))}")
+    return frame.map_partitions(_clean_partition, column, option_key(options),
+                                meta=frame._meta)
+
+
+def _clean_partition(part, column, options):
+    """One pandas partition with ``column`` cleaned, on whichever worker runs it."""
+    values = part[column]
+    present = values.notna()
+    texts = values[present].tolist()
+    if any(not isinstance(text, str) for text in texts):
+        raise InputError(f"column {column!r} holds values that are not text")
+    cleaned = part.copy()
+    cleaned.loc[present, column] = clean_strings(texts, options)
+    return cleaned
+
+
+def clean_bag(bag, **options):
+    """A Dask Bag of the clean versions of a Bag of texts, in the same order."""
+    return bag.map_partitions(_clean_bag_partition, option_key(options))
+
+
+def _clean_bag_partition(texts, options):
+    return clean_strings(list(texts), options)
+
+
+def clean_strings(texts, options):
+    """Clean a list of texts with this worker's Stripper, in :data:`CHUNK`-sized batches."""
+    stripper = worker_stripper(options)
+    cleaned = []
+    for start in range(0, len(texts), CHUNK):
+        cleaned.extend(document.text
+                       for document in clean_texts(stripper, texts[start:start + CHUNK]))
+    return cleaned
+
+
+def clean_parquet(source, target, column="text", **options):
+    """Read a Parquet dataset, clean ``column``, write the result as Parquet to ``target``."""
+    import dask.dataframe as dd
+    clean_column(dd.read_parquet(source), column, **options).to_parquet(target,
+                                                                        write_index=False)
+
+
+def clean_json(source, target, column="text", **options):
+    """Read JSONL files (a path or glob), clean ``column``, write JSONL files to ``target``."""
+    import dask.dataframe as dd
+    frame = dd.read_json(source, lines=True, orient="records")
+    clean_column(frame, column, **options).to_json(target, lines=True, orient="records",
+                                                   force_ascii=False)
+
+
+def run_on_cluster(tasks, scheduler):
+    """Run directory-batch tasks on the cluster at ``scheduler``; yield results as they finish.
+
+    Workers read inputs and write outputs themselves, so they must see the
+    same paths as this machine (a shared filesystem).
+    """
+    from distributed import Client, as_completed
+    from .batch import clean_task
+    log.info("sending %d tasks to %s", len(tasks), scheduler)
+    with Client(scheduler) as client:
+        futures = client.map(clean_task, tasks, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def model_loads_per_worker(client):
+    """``{worker address: model loads}`` on every worker of ``client``'s cluster."""
+    from .batch import model_loads
+    return client.run(model_loads)
