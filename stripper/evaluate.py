@@ -12,18 +12,14 @@ cut into blocks:
   debris character removed.
 """
 
-import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 from .blocks import split_blocks
 from .features import block_rows
 from .labels import AMBIGUOUS, BOILERPLATE, CONTENT
 
-log = logging.getLogger(__name__)
 
 CODES = {CONTENT: 1, BOILERPLATE: 2, AMBIGUOUS: 3}
 
@@ -110,18 +106,6 @@ def block_masks(docs, labelled_documents):
                 mask[block.start:block.end] = True
         masks.append(mask)
     return masks
-
-
-def held_out_scores(data, make_detector, folds=5):
-    """Debris scores for every block, each from a model that never saw its publication."""
-    scores = np.zeros(len(data.rows))
-    splitter = GroupKFold(n_splits=min(folds, len(set(data.groups))))
-    for fold, (train, test) in enumerate(splitter.split(data.rows, data.y, data.groups)):
-        log.info("fold %d: training on %d blocks", fold + 1, len(train))
-        detector = make_detector().fit([data.rows[i] for i in train], data.y[train],
-                                       data.groups[train])
-        scores[test] = detector.predict_proba([data.rows[i] for i in test])[:, 1]
-    return scores
 
 
 def measure(data, masks, doc_filter=None, kind=None):
