@@ -147,12 +147,12 @@ class Stripper:
         of pieces the block model is sure are debris goes, when the rest
         reads as reporting. Returns the documents that changed.
         """
-        candidates = [(n, i, pieces) for n in numbers
-                      for i, (row, block) in enumerate(zip(block_rows(kept[n]), kept[n]))
+        candidates = [(n, i, pieces) for n in numbers for i, block in enumerate(kept[n])
                       for pieces in [_pieces(block)] if 2 <= len(pieces) <= MAX_GLUED_PIECES]
         if not candidates:
             return set()
-        rows = [{**block_rows(kept[n])[i], "text": texts[n][s:e]}
+        doc_rows = {n: block_rows(kept[n]) for n in {n for n, _, _ in candidates}}
+        rows = [{**doc_rows[n][i], "text": texts[n][s:e]}
                 for n, i, pieces in candidates for s, e in pieces]
         scores = self.bundle["detector"].block_scores(rows)
         bar = max(GLUED_DEBRIS, threshold)  # threshold 1.0 keeps everything
