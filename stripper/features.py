@@ -9,6 +9,7 @@ digits) and context (neighbours' scores, computed in ``model.py``).
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -130,12 +131,18 @@ def _head_and_tail(text):
     return text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
 
 
+#: Blocks whose layout features are remembered: the same block is read by
+#: the block model and by each context round of each cleaning pass.
+LAYOUT_CACHE = 8192
+
+
 def layout_features(rows):
     """A dense matrix of layout features, one row per block (see LAYOUT_NAMES)."""
     return np.array([_layout(row["text"]) for row in rows], dtype=np.float64).reshape(
         len(rows), len(LAYOUT_NAMES))
 
 
+@lru_cache(maxsize=LAYOUT_CACHE)
 def _layout(full_text):
     text = _head_and_tail(full_text)
     words = WORD.findall(text.lower())

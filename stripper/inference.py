@@ -110,8 +110,8 @@ def _hashed_dot(ngrams, weights, n_features):
     """Dot product of the l2-normalised hashed count vector with ``weights``."""
     if not ngrams:
         return 0.0 if weights.ndim == 1 else np.zeros(weights.shape[0])
-    buckets = np.fromiter((abs(mmh3.hash(gram, 0)) % n_features for gram in ngrams),
-                          dtype=np.int64, count=len(ngrams))
+    hashes = np.fromiter(map(mmh3.hash, ngrams), dtype=np.int64, count=len(ngrams))
+    buckets = np.abs(hashes) % n_features  # seed 0, signed: as HashingVectorizer
     columns, counts = np.unique(buckets, return_counts=True)
     norm = math.sqrt(float(np.dot(counts, counts)))
     return (weights[..., columns] @ counts) / norm
