@@ -279,8 +279,7 @@ def without_debris(doc):
             continue
         if previous_end is not None:
             gap = doc.text[previous_end:segment.start]
-            separator = gap if not cut_since else ("\n" if "\n" in doc.text[previous_end:segment.start]
-                                                     else " ")
+            separator = ("\n" if "\n" in gap else " ") if cut_since else gap
             parts.append(separator)
             length += len(separator)
         piece = doc.text[segment.start:segment.end]

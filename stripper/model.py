@@ -13,8 +13,8 @@ At fit time stage 2 learns from *out-of-fold* stage-1 scores, held out by
 publisher, so it sees the scores stage 1 gives to text it has not read,
 which is what it meets on a new site. Stage 2 runs twice: the second round
 reads the first round's (held-out) scores of the neighbours, so the
-confident ends of an appeal can pull in a middle that reads like reporting. A second small model names the kind
-of each debris block. All parts are module-level, so the bundle pickles.
+confident ends of an appeal can pull in a middle that reads like reporting.
+A second small model names the kind of each debris block. All parts are module-level, so the bundle pickles.
 """
 
 import numpy as np
@@ -109,12 +109,13 @@ class ContextStacker(BaseEstimator, ClassifierMixin):
         self.classes_ = np.array([0, 1])
         if not self.use_context:
             return self
-        held_out = self._out_of_fold_scores(template, features, y, groups, rows)
+        groups = np.asarray(groups if groups is not None else [r["doc"] for r in rows])
+        held_out = self._held_out(template.named_steps["classify"], features, y, groups,
+                                  lambda model, x: model.predict_proba(x)[:, 1])
         context_model = self.context_model if self.context_model is not None \
             else make_context_model()
         # Each round reads the previous round's held-out scores of the
         # neighbours, so a run's confident ends can pull in its middle.
-        groups = np.asarray(groups if groups is not None else [r["doc"] for r in rows])
         self.context_trees_, scores, first = [], held_out, held_out
         for round_number in range(self.rounds):
             context = round_features(rows, scores, first, round_number, self.positions,
@@ -122,26 +123,21 @@ class ContextStacker(BaseEstimator, ClassifierMixin):
             model = clone(context_model).fit(context[labelled], y[labelled])
             self.context_trees_.append(export_trees(model))
             if round_number + 1 < self.rounds:
-                scores = self._held_out_round(context_model, context, y, groups)
+                scores = self._held_out(context_model, context, y, groups,
+                                        lambda model, x: predict_trees(export_trees(model), x))
         return self
 
-    def _held_out_round(self, context_model, context, y, groups):
-        scores = np.zeros(len(y))
-        for train, test in GroupKFold(n_splits=min(self.folds, len(set(groups)))).split(
-                context, y, groups):
-            train = train[y[train] >= 0]
-            model = clone(context_model).fit(context[train], y[train])
-            scores[test] = predict_trees(export_trees(model), context[test])
-        return scores
+    def _held_out(self, estimator, features, y, groups, score):
+        """Scores for every row from a clone fitted without its group's rows.
 
-    def _out_of_fold_scores(self, template, features, y, groups, rows):
-        groups = np.asarray(groups if groups is not None else [r["doc"] for r in rows])
+        Ambiguous rows (``y == -1``) are scored but never trained on.
+        """
         scores = np.zeros(len(y))
         splitter = GroupKFold(n_splits=min(self.folds, len(set(groups))))
         for train, test in splitter.split(features, y, groups):
             train = train[y[train] >= 0]
-            classifier = clone(template.named_steps["classify"]).fit(features[train], y[train])
-            scores[test] = classifier.predict_proba(features[test])[:, 1]
+            model = clone(estimator).fit(features[train], y[train])
+            scores[test] = score(model, features[test])
         return scores
 
     def block_scores(self, rows):

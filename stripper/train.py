@@ -61,11 +61,13 @@ def cross_validate(docs, folds=FOLDS, augment=False, detector_options=None,
     to the cleaning path (``split_glued``): the ablation tool varies them.
 
     The threshold is searched on the whole cleaning path: block-level
-    held-out scores give a first guess, then it is raised step by step
-    until the cleaned held-out documents meet the keep targets.
+    held-out scores give a first guess, then a bisection between it and
+    the ceiling finds the lowest one whose cleaned held-out documents meet
+    the keep targets.
     """
-    data = label_blocks(docs + training_extras(docs) if augment else docs)
-    originals = label_blocks(docs)  # its rows are the first rows of ``data``
+    originals = label_blocks(docs)
+    # With augment, the extras' rows follow the originals' rows in ``data``.
+    data = label_blocks(docs + training_extras(docs)) if augment else originals
     splitter = GroupKFold(n_splits=min(folds, len(set(data.groups))))
     scores = np.zeros(len(data.rows))
     fold_models = []
