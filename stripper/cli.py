@@ -94,6 +94,10 @@ def _show_warnings(names):
               help="Join hard-wrapped lines of kept paragraphs.")
 @click.option("--split-glued/--no-split-glued", default=DEFAULTS.split_glued, show_default=True,
               help="Cut debris glued onto the start or end of a kept paragraph.")
+@click.option("--run-margin", type=click.FloatRange(0, 1), default=DEFAULTS.run_margin,
+              show_default=True,
+              help="A block scoring within this of the threshold goes when a neighbour goes "
+                   "(0: decide each block by the threshold alone).")
 @click.option("--html", is_flag=True,
               help="Input is HTML (stdin, or JSONL fields): extract the main text first. "
                    ".html/.htm files always are.")
@@ -114,14 +118,14 @@ def _show_warnings(names):
                    "'stripper[dask]').")
 @_fail_cleanly
 def clean(inputs, output, threshold, keep, model, trust_model, explain, fmt, reflow, split_glued,
-          html, jsonl, field, meta, on_error, jobs, resume, report, scheduler):
+          run_margin, html, jsonl, field, meta, on_error, jobs, resume, report, scheduler):
     """Clean FILES (or stdin) and print the reporting; or DIRS into -o OUTDIR."""
     from .modelfile import MODEL_FILE
     from .streams import StreamOptions
     if model is not None and model.is_dir():
         model = model / MODEL_FILE
     options = dict(model=model, trust_model=trust_model, threshold=threshold, keep=keep,
-                   reflow=reflow, split_glued=split_glued)
+                   reflow=reflow, split_glued=split_glued, run_margin=run_margin)
     stream = StreamOptions(field=field, meta=meta, on_error=on_error, html=html)
     batch = dict(jobs=jobs, resume=resume or None, report=report, scheduler=scheduler)
     if any(path.is_dir() for path in inputs):

@@ -31,6 +31,9 @@ GLUED_REST = 0.5
 #: paragraph with a button glued on: it is not searched for glued debris,
 #: which scores every piece and would take minutes on a 20 MB line.
 MAX_GLUED_PIECES = 100
+#: A line ending in a colon with at most this many words introduces the
+#: block after it (see :func:`_lead_ins`).
+LEAD_IN_WORDS = 12
 #: The line breaks ``--reflow`` joins a kept block's lines at, and the one
 #: a text ends with (a clean ends with it too).
 REFLOW_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
@@ -85,7 +88,7 @@ class Stripper:
         kept = {n: split_blocks(text) for n, text in enumerate(texts)}
         removed = {n: [] for n in kept}
         final_scores = {n: {} for n in kept}
-        self._settle(texts, kept, removed, final_scores, threshold, settings.split_glued)
+        self._settle(texts, kept, removed, final_scores, threshold, settings)
         return [self._label(kept[n], removed[n], final_scores[n]) for n in range(len(texts))]
 
     def clean_many(self, texts, **options):
@@ -113,7 +116,7 @@ class Stripper:
             pending = still
         return outputs
 
-    def _settle(self, texts, kept, removed, final_scores, threshold, split_glued):
+    def _settle(self, texts, kept, removed, final_scores, threshold, settings):
         """Remove debris until nothing more goes.
 
         Removing a run of debris changes its neighbours' context, and so
@@ -129,13 +132,14 @@ class Stripper:
             for n in active:
                 scores = batch[position:position + len(kept[n])]
                 position += len(kept[n])
-                going = scores >= threshold
+                going = _grow_runs(scores >= threshold, scores, threshold - settings.run_margin)
+                going = _lead_ins(kept[n], going)
                 final_scores[n].update({b.start: float(sc) for b, sc in zip(kept[n], scores)})
                 if going.any():
                     removed[n].extend(b for b, gone in zip(kept[n], going) if gone)
                     kept[n] = [b for b, gone in zip(kept[n], going) if not gone]
                     changed.add(n)
-            if split_glued:
+            if settings.split_glued:
                 changed |= self._cut_glued(texts, kept, removed, final_scores, threshold,
                                            [n for n in active if n not in changed])
             active = [n for n in sorted(changed) if kept[n]]
@@ -202,6 +206,43 @@ class Stripper:
         if not rows:
             return []
         return self.bundle["kinds"].predict(rows)
+
+
+def _grow_runs(going, scores, floor):
+    """``going`` with each run of debris grown into its doubtful edges.
+
+    A block scoring at least ``floor`` next to a block that goes goes too,
+    and so on outward (hysteresis, as in jusText's second pass for
+    "near-good" blocks): inside an appeal, a paragraph that reads half like
+    reporting ("we are facing unprecedented challenges...") is part of the
+    run. It must be decided while the run is still around it: once the run
+    is removed it would read as reporting alone.
+    """
+    going = going.copy()
+    for i in range(1, len(going)):
+        going[i] |= going[i - 1] and scores[i] >= floor
+    for i in range(len(going) - 2, -1, -1):
+        going[i] |= going[i + 1] and scores[i] >= floor
+    return going
+
+
+def _lead_ins(blocks, going):
+    """``going`` with each lead-in line going with the debris it leads into.
+
+    A short line ending in a colon announces the block after it: "Related:",
+    "A message from our editors:", "Share this:". When that block goes, the
+    line that announced it goes with it. (Before reporting, such as "She
+    said:" before a quotation, it stays, since the quotation stays.)
+    """
+    going = going.copy()
+    for i in range(len(blocks) - 2, -1, -1):
+        going[i] |= going[i + 1] and _is_lead_in(blocks[i].text)
+    return going
+
+
+def _is_lead_in(text):
+    stripped = text.strip()
+    return stripped.endswith(":") and len(stripped.split()) <= LEAD_IN_WORDS
 
 
 def _splits_alike(clean_text, kept):

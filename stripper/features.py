@@ -15,7 +15,7 @@ import numpy as np
 
 #: Bumped whenever a feature changes: a model trained on other features is
 #: refused at load time instead of failing deep inside scikit-learn.
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 #: Characters of a block the n-gram features look at: the head and the tail.
 #: Appeals announce themselves early and end in buttons; a 10 MB paragraph
@@ -92,6 +92,13 @@ WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
 MONEY = re.compile(r"[$€£₽₴¥]\s?\d|\d\s?(?:€|\$|£|₽|₴|zł|kr|EUR|USD|руб|грн)", re.IGNORECASE)
 LINK = re.compile(r"https?://|www\.|\.(?:com|org|net|ru|ua|de|fr)\b|@\w")
 TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+#: A table row as extractors write one ("| cell | cell |"); a list item
+#: ("- item", "• item", "3) item", "12. item"); the attribution line under an
+#: embedded post ("— Name (@handle) May 2, 2024"). A story's tables, lists
+#: and quoted posts are reporting, though they read like menus line by line.
+TABLE_ROW = re.compile(r"^\s*\|.*\|.*\|")
+LIST_ITEM = re.compile(r"^\s*(?:[-*•–]\s|\d{1,3}[.)]\s)")
+EMBED_CREDIT = re.compile(r"^\s*[—–-]\s?.{0,80}\(@\w+\)")
 
 #: Layout features read from a block alone (its place in the document is
 #: left to the context stage, so a block's stage-1 score does not change
@@ -99,6 +106,7 @@ TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 LAYOUT_NAMES = (
     "log_chars", "log_words", "ends_terminal", "ends_colon", "ends_comma", "second_person",
     "money", "link", "imperative", "capitals", "digits", "one_word", "no_letters",
+    "table_row", "list_item", "embed_credit",
 ) + tuple("lexicon_" + name for name in LEXICON) + ("lexicon_self", "lexicon_appeal")
 
 #: Features of a block's place in its document, for the context stage.
@@ -163,6 +171,9 @@ def _layout(full_text):
         min(1.0, sum(ch.isdigit() for ch in text) / letters),
         float(len(words) <= 1),
         float(not any(ch.isalpha() for ch in text)),
+        float(bool(TABLE_ROW.match(text))),
+        float(bool(LIST_ITEM.match(text))),
+        float(bool(EMBED_CREDIT.match(text))),
     ) + _lexicon(words, n_words)
 
 

@@ -19,12 +19,16 @@ class Settings:
     - ``split_glued``: cut debris glued onto the edge of a reporting
       paragraph ("...the vote passed.Support us today"). Off by default:
       on held-out real pages the cuts took more reporting than debris.
+    - ``run_margin``: a block scoring within this of the threshold goes
+      when a neighbour goes, so runs of debris take their doubtful edges
+      along; 0 decides every block by the threshold alone.
     """
 
     threshold: float = None
     keep: frozenset = field(default_factory=frozenset)
     reflow: bool = False
     split_glued: bool = False
+    run_margin: float = 0.13
 
     def with_options(self, **options):
         """A copy with the given options changed; unknown names raise TypeError."""

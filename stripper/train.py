@@ -58,7 +58,7 @@ def cross_validate(docs, folds=FOLDS, augment=False, detector_options=None,
     """Held-out figures for ``docs``: threshold, and the report at it.
 
     ``detector_options`` go to :class:`ContextStacker` and ``clean_options``
-    to the cleaning path (``split_glued``): the ablation tool varies them.
+    to the cleaning path (``split_glued``, ``run_margin``): the ablation tool varies them.
 
     The threshold is searched on the whole cleaning path: block-level
     held-out scores give a first guess, then a bisection between it and

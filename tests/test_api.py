@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 
 import stripper
 from stripper import Block, ModelError, Stripper, classify, clean
+from stripper.core import _grow_runs, _lead_ins
 from stripper.jobs import clean_outputs
 from stripper.labels import BOILERPLATE, BOILERPLATE_KINDS, LABELS
 
@@ -185,3 +187,49 @@ def test_json_blocks_match_classify(appeal_text):
 
 def test_json_honours_options(appeal_text):
     assert json_output(appeal_text, threshold=0.0)["text"] == ""
+
+
+# --- runs of debris and their lead-in lines ----------------------------------
+
+def _blocks(*texts):
+    return [Block(text, 0, len(text)) for text in texts]
+
+
+def _mask(*flags):
+    return np.array(flags, dtype=bool)
+
+
+def test_lead_in_goes_with_the_debris_it_announces():
+    going = _lead_ins(_blocks("A word from the newsroom:", "Give monthly."), _mask(0, 1))
+    assert list(going) == [True, True]
+
+
+def test_lead_in_before_reporting_stays():
+    going = _lead_ins(_blocks("The minister said:", "We will cut the tax."), _mask(0, 0))
+    assert list(going) == [False, False]
+
+
+def test_long_line_ending_in_a_colon_is_not_a_lead_in():
+    long_line = "The committee, after weeks of argument over the budget, finally agreed on three points:"
+    going = _lead_ins(_blocks(long_line, "Give monthly."), _mask(0, 1))
+    assert list(going) == [False, True]
+
+
+def test_lead_ins_chain_back_through_several_lines():
+    going = _lead_ins(_blocks("Before you go:", "Dear readers:", "Give monthly."), _mask(0, 0, 1))
+    assert list(going) == [True, True, True]
+
+
+def test_a_run_grows_into_doubtful_neighbours_on_both_sides():
+    going = _grow_runs(_mask(0, 0, 1, 0, 0), np.array([0.1, 0.8, 0.95, 0.85, 0.82]), 0.8)
+    assert list(going) == [False, True, True, True, True]
+
+
+def test_a_run_stops_at_the_first_confident_reporting_block():
+    going = _grow_runs(_mask(1, 0, 0), np.array([0.95, 0.2, 0.9]), 0.8)
+    assert list(going) == [True, False, False]
+
+
+def test_doubtful_blocks_without_a_run_stay():
+    going = _grow_runs(_mask(0, 0, 0), np.array([0.85, 0.85, 0.85]), 0.8)
+    assert not going.any()

@@ -38,15 +38,6 @@ def test_seed_splits_into_reporting_then_appeal(shared):
     assert blocks[SEED_KEPT_BLOCKS].text.startswith(APPEAL_OPENING)
 
 
-# Known gap, kept as a strict expected failure so that it shows the moment
-# it closes: the shipped model drops the seed's appeal header, greeting,
-# pitch and button, but keeps the appeal's first two paragraphs ("...facing
-# ... challenges", "These actions ..."), which read like reporting about the
-# outlet. See the closing note of the core issue.
-SEED_GAP = pytest.mark.xfail(strict=True, reason="model keeps the seed appeal's first paragraphs")
-
-
-@SEED_GAP
 def test_seed_cleans_to_its_first_six_blocks(shared):
     text = seed_text(shared)
     blocks = split_blocks(text)
@@ -55,7 +46,6 @@ def test_seed_cleans_to_its_first_six_blocks(shared):
     assert clean(text) == reporting + final_newline
 
 
-@SEED_GAP
 def test_seed_clean_drops_everything_from_the_appeal_on(shared):
     text = seed_text(shared)
     appeal = text[text.index(APPEAL_OPENING):]

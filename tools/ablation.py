@@ -32,6 +32,8 @@ VARIANTS = {
                           "context model without the block's own layout features"),
     "glued-cuts": ({}, {"split_glued": True}, False, "cut glued debris off paragraphs"),
     "augmented": ({}, {}, True, "also train on perfectly cleaned copies"),
+    "no-run-growth": ({}, {"run_margin": 0.0}, False,
+                      "decide every block by the threshold alone"),
 }
 
 
