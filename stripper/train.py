@@ -149,9 +149,25 @@ def shippable(bundle, threshold):
     return {
         "format": bundle["format"], "features": bundle["features"], "threshold": threshold,
         "detector": export_detector(bundle["detector"]), "kinds": export_kinds(bundle["kinds"]),
-        "sklearn": pickle.dumps({"detector": bundle["detector"], "kinds": bundle["kinds"]},
-                                protocol=pickle.HIGHEST_PROTOCOL),
+        "sklearn": pickle.dumps(_without_address_caches(
+            {"detector": bundle["detector"], "kinds": bundle["kinds"]}),
+            protocol=pickle.HIGHEST_PROTOCOL),
     }
+
+
+def _without_address_caches(fitted):
+    """``fitted`` with scikit-learn's memory-address caches dropped.
+
+    A fitted HashingVectorizer remembers ``id(stop_words)`` to skip a check
+    next time; pickled, that address differs between runs, and so would the
+    model file's bytes and SHA-256. scikit-learn recomputes it when absent.
+    """
+    pipelines = [fitted["detector"].block_model_, fitted["kinds"]]
+    for pipeline in pipelines:
+        for part in pipeline.get_params(deep=True).values():
+            if hasattr(part, "_stop_words_id"):
+                del part._stop_words_id
+    return fitted
 
 
 def train(fixture_paths, output_dir, extra_paths=(), folds=FOLDS):

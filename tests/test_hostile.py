@@ -503,3 +503,13 @@ def test_directory_batch_gives_identical_bytes_for_any_jobs(repo_root, tmp_path)
     run_cli("clean", str(source), "-o", str(tmp_path / "two"), "-j", "2")
     assert tree_bytes(tmp_path / "one") and \
         tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+
+
+def test_training_twice_writes_identical_model_files(repo_root, tmp_path):
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    for path in sorted((repo_root / "fixtures" / "structured").glob("*.txt"))[:4]:
+        (fixtures / path.name).write_bytes(path.read_bytes())
+    for name in ("first", "second"):
+        run_cli("train", str(fixtures), "--folds", "2", "-o", str(tmp_path / name))
+    assert tree_bytes(tmp_path / "first") == tree_bytes(tmp_path / "second")
