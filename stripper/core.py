@@ -214,7 +214,7 @@ def _grow_runs(going, scores, floor):
     A block scoring at least ``floor`` next to a block that goes goes too,
     and so on outward (hysteresis, as in jusText's second pass for
     "near-good" blocks): inside an appeal, a paragraph that reads half like
-    reporting ("we are facing unprecedented challenges...") is part of the
+    reporting ("our newsroom has lost half its advertisers") is part of the
     run. It must be decided while the run is still around it: once the run
     is removed it would read as reporting alone.
     """
