@@ -64,14 +64,8 @@ class FastDetector:
 
     def block_scores(self, rows):
         """Stage-1 debris probability of each block read alone."""
-        texts = row_texts(rows)
-        decision = np.full(len(rows), self.intercept)
-        offset = 0
-        for spec in self.analyzers:
-            weights = self.coef[offset:offset + spec["n_features"]]
-            decision += [_hashed_dot(_ngrams(text, spec), weights, spec["n_features"])
-                         for text in texts]
-            offset += spec["n_features"]
+        decision, offset = _ngram_decision(row_texts(rows), self.analyzers, self.coef,
+                                           np.full(len(rows), self.intercept))
         if self.layout and rows:
             decision += layout_features(rows) @ self.coef[offset:]
         return 1.0 / (1.0 + np.exp(-decision))
@@ -95,15 +89,25 @@ class FastKinds:
         self.classes = classes
 
     def predict(self, rows):
-        texts = row_texts(rows)
-        decision = np.tile(self.intercept, (len(rows), 1))
-        offset = 0
-        for spec in self.analyzers:
-            weights = self.coef[:, offset:offset + spec["n_features"]]
-            for i, text in enumerate(texts):
-                decision[i] += _hashed_dot(_ngrams(text, spec), weights, spec["n_features"])
-            offset += spec["n_features"]
+        decision, _ = _ngram_decision(row_texts(rows), self.analyzers, self.coef,
+                                      np.tile(self.intercept, (len(rows), 1)))
         return [self.classes[i] for i in decision.argmax(axis=1)]
+
+
+def _ngram_decision(texts, analyzers, coef, decision):
+    """``decision`` (one row per text) plus the hashed n-gram part of a linear model.
+
+    ``coef`` holds each analyzer's weights side by side on its last axis:
+    one row of them for the detector, one per class for the kind model.
+    Returns the sum and the column where the n-gram weights end.
+    """
+    offset = 0
+    for spec in analyzers:
+        weights = coef[..., offset:offset + spec["n_features"]]
+        for i, text in enumerate(texts):
+            decision[i] += _hashed_dot(_ngrams(text, spec), weights, spec["n_features"])
+        offset += spec["n_features"]
+    return decision, offset
 
 
 def _hashed_dot(ngrams, weights, n_features):

@@ -146,28 +146,26 @@ def shippable(bundle, threshold):
     fitted scikit-learn objects travel pickled inside the same file, so a
     test can check the two give the same scores.
     """
+    _forget_address_caches(bundle["detector"].block_model_, bundle["kinds"])
     return {
         "format": bundle["format"], "features": bundle["features"], "threshold": threshold,
         "detector": export_detector(bundle["detector"]), "kinds": export_kinds(bundle["kinds"]),
-        "sklearn": pickle.dumps(_without_address_caches(
-            {"detector": bundle["detector"], "kinds": bundle["kinds"]}),
-            protocol=pickle.HIGHEST_PROTOCOL),
+        "sklearn": pickle.dumps({"detector": bundle["detector"], "kinds": bundle["kinds"]},
+                                protocol=pickle.HIGHEST_PROTOCOL),
     }
 
 
-def _without_address_caches(fitted):
-    """``fitted`` with scikit-learn's memory-address caches dropped.
+def _forget_address_caches(*pipelines):
+    """Drop scikit-learn's memory-address caches from fitted pipelines, in place.
 
     A fitted HashingVectorizer remembers ``id(stop_words)`` to skip a check
     next time; pickled, that address differs between runs, and so would the
     model file's bytes and SHA-256. scikit-learn recomputes it when absent.
     """
-    pipelines = [fitted["detector"].block_model_, fitted["kinds"]]
     for pipeline in pipelines:
         for part in pipeline.get_params(deep=True).values():
             if hasattr(part, "_stop_words_id"):
                 del part._stop_words_id
-    return fitted
 
 
 def train(fixture_paths, output_dir, extra_paths=(), folds=FOLDS):

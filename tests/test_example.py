@@ -7,8 +7,6 @@ and "Remind me later.". Its expected clean output is written out by hand
 beside it. The seed itself is checked read-only when ``../shared`` exists.
 """
 
-import pytest
-
 from stripper import clean
 from stripper.blocks import split_blocks
 

@@ -478,8 +478,16 @@ def run_cli(*args, cwd=None):
     return done.stdout
 
 
-def few_fixtures(repo_root, count=4):
-    return sorted((repo_root / "fixtures").glob("*/*.txt"))[:count]
+def few_fixtures(repo_root, count=4, batch="*"):
+    return sorted((repo_root / "fixtures").glob(f"{batch}/*.txt"))[:count]
+
+
+def copied(paths, directory):
+    """``directory``, made, holding a copy of each file in ``paths``."""
+    directory.mkdir()
+    for path in paths:
+        (directory / path.name).write_bytes(path.read_bytes())
+    return directory
 
 
 def test_same_input_gives_identical_bytes_across_processes(repo_root):
@@ -495,10 +503,7 @@ def tree_bytes(directory):
 @pytest.mark.skipif(not (Path(__file__).parents[1] / "stripper" / "batch.py").exists(),
                     reason="directory batches not built yet")
 def test_directory_batch_gives_identical_bytes_for_any_jobs(repo_root, tmp_path):
-    source = tmp_path / "in"
-    source.mkdir()
-    for path in few_fixtures(repo_root):
-        (source / path.name).write_bytes(path.read_bytes())
+    source = copied(few_fixtures(repo_root), tmp_path / "in")
     run_cli("clean", str(source), "-o", str(tmp_path / "one"), "-j", "1")
     run_cli("clean", str(source), "-o", str(tmp_path / "two"), "-j", "2")
     assert tree_bytes(tmp_path / "one") and \
@@ -506,10 +511,8 @@ def test_directory_batch_gives_identical_bytes_for_any_jobs(repo_root, tmp_path)
 
 
 def test_training_twice_writes_identical_model_files(repo_root, tmp_path):
-    fixtures = tmp_path / "fixtures"
-    fixtures.mkdir()
-    for path in sorted((repo_root / "fixtures" / "structured").glob("*.txt"))[:4]:
-        (fixtures / path.name).write_bytes(path.read_bytes())
+    # One batch of several publications: cross-validation holds out publications.
+    fixtures = copied(few_fixtures(repo_root, batch="structured"), tmp_path / "fixtures")
     for name in ("first", "second"):
         run_cli("train", str(fixtures), "--folds", "2", "-o", str(tmp_path / name))
     assert tree_bytes(tmp_path / "first") == tree_bytes(tmp_path / "second")
