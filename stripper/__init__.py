@@ -10,12 +10,13 @@ import logging
 
 __version__ = "0.1.0"
 
+from .api import Stripper, classify, clean  # noqa: E402
 from .blocks import Block  # noqa: E402
-from .core import Stripper, classify, clean  # noqa: E402
-from .errors import InputError, ModelError, StripperError  # noqa: E402
+from .core import Cleaned  # noqa: E402
+from .errors import InputError, ModelError, OptionError, OutputError, StripperError  # noqa: E402
 from .settings import Settings  # noqa: E402
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Block", "Stripper", "Settings", "classify", "clean", "StripperError",
-           "ModelError", "InputError", "__version__"]
+__all__ = ["Block", "Cleaned", "Stripper", "Settings", "classify", "clean", "StripperError",
+           "ModelError", "InputError", "OptionError", "OutputError", "__version__"]

@@ -1,85 +1,40 @@
 """Directory batches: clean a tree of files into a mirrored tree.
 
-:func:`clean_tree` plans the work (one task per input file, in sorted
-order), runs the tasks on worker processes, a Dask cluster or in-process,
-and returns a :class:`Summary`. Each worker process loads the model once
-(:func:`worker_stripper`). Every output is written atomically, so an
-interrupted run leaves only complete files, and ``resume=True`` skips them.
-A file that fails is recorded with its reason; the run goes on.
+:func:`clean_tree` plans the work (one task per JSONL file, groups of
+small text and HTML files, in sorted order), runs the tasks
+(:func:`stripper.workers.clean_task`) on worker processes, a Dask cluster
+or in-process, and returns a :class:`Summary`. Every output is written
+atomically, so an interrupted run leaves only complete files, and
+``resume=True`` skips them. A file that fails is recorded with its reason;
+the run goes on.
 
-Outputs never depend on how the work is split: each file is cleaned by
-the same function in fixed-size chunks, and the audit report is put
-together in plan order.
+Outputs never depend on how the work is split: grouping depends only on
+the files, every file is cleaned by the one cleaning path, and the audit
+report is put together in plan order.
 """
 
 import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, ModelError, StripperError
-from .html import HTML_SUFFIXES, extract_text
-from .streams import (StreamOptions, StreamStats, audit_lines, clean_jsonl, clean_texts,
-                      one_thread, open_atomic, open_source)
-from .textio import decode
+from .atomic import open_atomic, stale_temporaries
+from .errors import InputError
+from .jsonl import StreamOptions
+from .settings import GROUP_BYTES, GROUP_FILES
+from .textio import GZIP_SUFFIX, format_of
+from .workers import FileJob, Task, clean_task, one_thread, option_key
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 #: What an HTML page's clean text is saved as.
 HTML_OUTPUT_SUFFIX = ".txt"
-#: A group of small files closes at this many files or bytes of input.
-GROUP_FILES = 16
-GROUP_BYTES = 1 << 20
-
-
-@dataclass(frozen=True)
-class FileJob:
-    """One input file and the output it is cleaned into.
-
-    ``name`` is the input path as shown in messages and in the report.
-    """
-
-    source: str
-    target: str
-    kind: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Task:
-    """What one worker call cleans: one JSONL file, or a group of text/HTML files.
-
-    Small files are grouped because the model scores a batch of documents
-    much faster than the same documents one at a time. ``options`` are the
-    Stripper's (model, trust_model, settings) as a sorted tuple, so that
-    tasks pickle and workers can cache a Stripper by them.
-    """
-
-    index: int
-    files: tuple
-    options: tuple
-    stream: StreamOptions
-    fragment: str = None
-
-
-@dataclass
-class FileResult:
-    """What cleaning one file did, or why it failed."""
-
-    name: str
-    documents: int = 0
-    blocks_removed: int = 0
-    chars_removed: int = 0
-    error: str = None
-    skipped_lines: list = field(default_factory=list)
 
 
 @dataclass
@@ -91,7 +46,7 @@ class Summary:
     documents: int = 0
     blocks_removed: int = 0
     chars_removed: int = 0
-    unsupported: int = 0
+    unsupported: Counter = field(default_factory=Counter)
     resumed: int = 0
     failures: list = field(default_factory=list)
     skipped_lines: list = field(default_factory=list)
@@ -122,12 +77,25 @@ class Summary:
 
     def line(self):
         """The one-line summary printed at the end of a run."""
-        extras = "".join(f", {count} {what}" for count, what in
-                         ((self.unsupported, "files skipped"), (self.resumed, "resumed"),
-                          (len(self.skipped_lines), "bad lines skipped")) if count)
-        return (f"{self.files} files, {self.documents} documents, {self.blocks_removed} blocks "
-                f"and {self.chars_removed} characters removed, {len(self.failures)} errors"
-                f"{extras}, {self.seconds:.1f} s")
+        skipped = sum(self.unsupported.values())
+        extras = "".join(f", {text}" for count, text in (
+            (skipped, f"{plural(skipped, 'file')} skipped ({self._unsupported_kinds()})"),
+            (self.resumed, f"{plural(self.resumed, 'file')} already done"),
+            (len(self.skipped_lines), f"{plural(len(self.skipped_lines), 'bad line')} skipped"))
+            if count)
+        return (f"{plural(self.files, 'file')}, {plural(self.documents, 'document')}, "
+                f"{plural(self.blocks_removed, 'block')} and "
+                f"{plural(self.chars_removed, 'character')} removed, "
+                f"{plural(len(self.failures), 'error')}{extras}, {self.seconds:.1f} s")
+
+    def _unsupported_kinds(self):
+        return ", ".join(f"{suffix or 'no suffix'} {count}"
+                         for suffix, count in sorted(self.unsupported.items()))
+
+
+def plural(count, noun):
+    """``1 file``, ``2 files``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def clean_tree(inputs, outdir, jobs=None, resume=False, report=None, scheduler=None,
@@ -183,9 +151,10 @@ def plan_files(inputs, outdir, summary):
     """
     files, targets = [], {}
     for source, relative in _walk(inputs):
-        kind = file_kind(source)
+        kind = format_of(source)
         if kind is None:
-            summary.unsupported += 1
+            summary.unsupported[_suffix(source)] += 1
+            log.info("skipped %s: not a .txt, .md, .html, .htm or .jsonl file", source)
             continue
         target = outdir / _output_name(relative, kind)
         if target in targets:
@@ -208,20 +177,19 @@ def _walk(inputs):
                 yield path, path.relative_to(root)
 
 
-def file_kind(path):
-    """``text``, ``html`` or ``jsonl`` by suffix; ``None`` for anything else."""
-    name = Path(path).name.lower()
-    if name.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if name.endswith(HTML_SUFFIXES):
-        return "html"
-    if name.endswith(TEXT_SUFFIXES):
-        return "text"
-    return None
+def _suffix(path):
+    suffixes = Path(path).suffixes
+    return "".join(suffixes[-2:]).lower() if suffixes[-1:] == [GZIP_SUFFIX] else \
+        "".join(suffixes[-1:]).lower()
 
 
 def _output_name(relative, kind):
-    return relative.with_suffix(HTML_OUTPUT_SUFFIX) if kind == "html" else relative
+    """Where ``relative`` is written: HTML pages as text, gzipped inputs gzipped."""
+    if kind != "html":
+        return relative
+    packed = relative.name.lower().endswith(GZIP_SUFFIX)
+    page = relative.with_suffix("") if packed else relative
+    return page.with_suffix(HTML_OUTPUT_SUFFIX + (GZIP_SUFFIX if packed else ""))
 
 
 def _unfinished(files, summary):
@@ -235,13 +203,9 @@ def _prepare(files):
     """Make output directories and remove temporaries a killed run left behind."""
     for target in sorted({Path(job.target) for job in files}):
         target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in target.parent.glob(f".{_glob_escape(target.name)}.*.tmp"):
+        for stale in stale_temporaries(target):
             log.info("removing %s, left by an interrupted run", stale)
             stale.unlink(missing_ok=True)
-
-
-def _glob_escape(name):
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def group_tasks(files, options, stream, fragments=None):
@@ -281,13 +245,6 @@ def _size(path):
         return os.path.getsize(path)
     except OSError:
         return 0  # unreadable: the worker reports why
-
-
-def option_key(options):
-    """Stripper options as a sorted, hashable tuple (``keep`` as a sorted tuple)."""
-    if "keep" in options:
-        options = {**options, "keep": tuple(sorted(options["keep"] or ()))}
-    return tuple(sorted(options.items()))
 
 
 @contextmanager
@@ -347,7 +304,7 @@ def _run_in_pool(tasks, jobs):
     # may already be running (which can hang a forked child)
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["stripper.batch", "stripper.core"])
+        context.set_forkserver_preload(["stripper.workers", "stripper.core"])
     else:
         context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
@@ -362,144 +319,10 @@ def _run_in_pool(tasks, jobs):
 
 def _start_worker(options):
     """Worker start-up: one thread, and the model loaded before the first task."""
+    from .errors import ModelError
+    from .workers import worker_stripper
     one_thread()
     try:
         worker_stripper(options)
     except ModelError:
         pass  # the first task meets it again and stops the run with the message
-
-
-_STRIPPERS = {}
-_STRIPPERS_LOCK = threading.Lock()
-_LOADS = []
-
-
-def worker_stripper(options):
-    """This process's :class:`Stripper` for ``options``, created (and loaded) once.
-
-    Dask runs tasks on threads of a worker process, so creation is locked.
-    """
-    with _STRIPPERS_LOCK:
-        if options not in _STRIPPERS:
-            from .core import Stripper
-            stripper = Stripper(**dict(options))
-            stripper.bundle  # load now, under the lock, so it happens once
-            _LOADS.append(options)
-            _STRIPPERS[options] = stripper
-        return _STRIPPERS[options]
-
-
-def model_loads():
-    """How many times this process has created and loaded a worker Stripper."""
-    return len(_LOADS)
-
-
-def clean_task(task):
-    """Clean the files of ``task``: a list of :class:`FileResult`, never an exception.
-
-    A failure of one file becomes its result's ``error`` (``path: reason``)
-    so that the rest of the batch goes on.
-    """
-    if task.files[0].kind == "jsonl":
-        return [_guarded(task.files[0], _clean_jsonl_file, task)]
-    return _clean_text_files(task)
-
-
-def _guarded(job, action, *args):
-    """Run ``action(*args)`` for ``job``; return its result, or a FileResult with the error.
-
-    A model error is no fault of the file: it stops the whole run.
-    """
-    try:
-        return action(*args)
-    except ModelError:
-        raise
-    except StripperError as error:
-        reason = str(error)
-    except OSError as error:
-        reason = f"{job.name}: {error.strerror or error}"
-    except Exception as error:  # one bad file must not stop a corpus (e.g. a parser bug)
-        log.exception("unexpected failure on %s", job.name)
-        reason = f"{job.name}: {type(error).__name__}: {error}"
-    return FileResult(job.name, error=reason)
-
-
-def _clean_jsonl_file(task):
-    job, stats = task.files[0], StreamStats()
-    try:
-        with open_source(job.source) as source, open_atomic(job.target) as sink, \
-                _fragment(task) as part:
-            clean_jsonl(source, sink, worker_stripper(task.options), task.stream, job.name,
-                        stats, audit=lambda number, cleaned: part.write(
-                            audit_lines(job.name, number, cleaned)))
-    except BaseException:
-        _discard_fragment(task)  # the file wrote no output, so it removed nothing
-        raise
-    return FileResult(job.name, stats.records, stats.blocks_removed, stats.chars_removed,
-                      skipped_lines=stats.skipped)
-
-
-def _clean_text_files(task):
-    """Read every file of the group, score them in one batch, write each output."""
-    results, readable = {}, []
-    for job in task.files:
-        text = _guarded(job, _read_text, job)
-        if isinstance(text, FileResult):
-            results[job] = text
-        else:
-            readable.append((job, text))
-    with _fragment(task) as part:
-        for (job, _), document in zip(readable, _clean_group(task, readable)):
-            if not isinstance(document, FileResult):
-                document = _guarded(job, _write_clean, job, document, part)
-            results[job] = document
-    return [results[job] for job in task.files]
-
-
-def _clean_group(task, readable):
-    """Clean the group's texts in one batch; if that fails, one by one.
-
-    Cleaning one by one finds the file at fault, so only that file fails.
-    """
-    stripper = worker_stripper(task.options)
-    try:
-        return clean_texts(stripper, [text for _, text in readable])
-    except ModelError:
-        raise
-    except Exception:
-        log.warning("a batch of %d files failed; cleaning them one by one", len(readable))
-    return [_guarded(job, _clean_one, stripper, text) for job, text in readable]
-
-
-def _clean_one(stripper, text):
-    return clean_texts(stripper, [text])[0]
-
-
-def _read_text(job):
-    with open(job.source, "rb") as handle:
-        text = decode(handle.read(), job.name)
-    return extract_text(text, job.name) if job.kind == "html" else text
-
-
-def _write_clean(job, document, report):
-    with open_atomic(job.target) as sink:
-        sink.write(document.text.encode("utf-8"))
-    report.write(audit_lines(job.name, None, document))
-    return FileResult(job.name, 1, len(document.removed), document.chars_removed)
-
-
-class _NoReport:
-    """Stands in for a report part when no report was asked for."""
-
-    def write(self, lines):
-        return len(lines)
-
-
-def _fragment(task):
-    """This task's report part, or a sink that drops the lines."""
-    return open(task.fragment, "wb") if task.fragment else nullcontext(_NoReport())
-
-
-def _discard_fragment(task):
-    if task.fragment and os.path.exists(task.fragment):
-        os.unlink(task.fragment)

@@ -30,7 +30,9 @@ class Block:
 
     ``text`` is exactly ``input[start:end]``. ``label`` is ``content`` or
     ``boilerplate``; ``kind`` says what kind of debris (or ``body``);
-    ``score`` is the model's probability that the block is debris.
+    ``score`` is the model's probability that the block is debris; ``via``
+    says which rule removed it (``score``, ``run``, ``lead-in``, ``glued``),
+    empty for a kept block.
     """
 
     text: str
@@ -39,6 +41,7 @@ class Block:
     label: str = "content"
     kind: str = "body"
     score: float = 0.0
+    via: str = ""
 
 
 def split_lines(text):

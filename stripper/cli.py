@@ -4,6 +4,7 @@ Only this module touches stdin, stdout and exit codes. Typed library errors
 become one-line messages with exit code 1; usage errors exit 2.
 """
 
+import functools
 import json
 import logging
 import sys
@@ -12,18 +13,20 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import FixtureProblems, StripperError
+from .errors import FixtureProblems, InputError, OutputError, StripperError
+from .jsonl import ON_ERROR
 from .labels import BOILERPLATE, BOILERPLATE_KINDS
-from .settings import DEFAULTS
-from .streams import ON_ERROR
+from .settings import DEFAULTS, MAX_RECORD_BYTES
 
 LABEL_COLOURS = {BOILERPLATE: "red"}
+#: Loggers whose warnings reach stderr even without -v: a model loaded
+#: without a verified digest, bytes replaced while decoding, HTML found or
+#: not found where it was not expected.
+ALWAYS_WARN = ("stripper.modelfile", "stripper.textio", "stripper.html", "stripper.jsonl")
 
 
 def _fail_cleanly(function):
-    """Turn typed errors, failed stdin/stdout I/O and Ctrl-C into a one-line message."""
-    import functools
-
+    """Turn typed errors, failed stdout writes and Ctrl-C into one line and exit 1."""
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
@@ -33,10 +36,10 @@ def _fail_cleanly(function):
         except BrokenPipeError:
             raise  # the reader went away: click exits quietly
         except OSError as error:
-            # The library reports file problems as typed errors; what is left
-            # is this module's own I/O: stdin a directory, stdout a full disk.
-            where = error.filename or "stdin/stdout"
-            raise click.ClickException(f"{where}: {error.strerror or error}") from None
+            # The library reports file problems as typed errors; what is
+            # left is this module's own I/O on stdin and stdout.
+            raise click.ClickException(
+                f"{error.filename or 'stdout'}: {error.strerror or error}") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
     return wrapper
@@ -54,11 +57,6 @@ def main(verbose):
         _show_warnings(ALWAYS_WARN)
 
 
-#: Loggers whose warnings reach stderr even without -v: a model loaded
-#: without a verified digest, input bytes replaced while decoding.
-ALWAYS_WARN = ("stripper.modelfile", "stripper.textio")
-
-
 class _EchoWarnings(logging.Handler):
     """Print warnings to the current stderr (looked up at each message)."""
 
@@ -73,13 +71,31 @@ def _show_warnings(names):
             logger.addHandler(_EchoWarnings(logging.WARNING))
 
 
+def _default_threshold():
+    """The bundled model's threshold and keep targets, for --help (never fails)."""
+    try:
+        from .modelfile import default_model_path, read_card
+        card = read_card(default_model_path())
+        targets = "/".join(f"{p['keep_target']:g}" for p in card.get("operating_points", []))
+        return f"{card['threshold']:.2f}", targets or "none recorded"
+    except Exception:  # --help must work even on a broken install
+        return "the model's own", "none recorded"
+
+
+_THRESHOLD, _TARGETS = _default_threshold()
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write here instead of stdout (atomically). With directories: the "
                    "output directory.")
 @click.option("--threshold", type=click.FloatRange(0, 1),
-              help="Debris score at or above which a block goes [model's own].")
+              help=f"Debris score at or above which a block goes; lower removes more "
+                   f"[default: {_THRESHOLD}, the bundled model's].")
+@click.option("--keep-target", type=click.FloatRange(0.5, 1),
+              help=f"Use the threshold that kept this share of reporting on held-out real "
+                   f"pages at training time (bundled model: {_TARGETS}).")
 @click.option("--keep", "keep", multiple=True, type=click.Choice(BOILERPLATE_KINDS),
               help="Keep this kind of debris (repeatable).")
 @click.option("--model", type=click.Path(path_type=Path),
@@ -87,9 +103,11 @@ def _show_warnings(names):
 @click.option("--trust-model", is_flag=True,
               help="Load --model even if its card is missing or its SHA-256 differs. "
                    "A model file can run code: only for files you trust.")
-@click.option("--explain", is_flag=True, help="Show every block with label, kind and score.")
+@click.option("--explain", is_flag=True,
+              help="Show every block with score, label, kind and the rule that removed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: blocks with spans, labels, kinds, scores, and text.")
+              show_default=True,
+              help="json: one line per input with the clean text and every block.")
 @click.option("--reflow", is_flag=True, default=DEFAULTS.reflow,
               help="Join hard-wrapped lines of kept paragraphs.")
 @click.option("--split-glued/--no-split-glued", default=DEFAULTS.split_glued, show_default=True,
@@ -100,13 +118,18 @@ def _show_warnings(names):
                    "(0: decide each block by the threshold alone).")
 @click.option("--html", is_flag=True,
               help="Input is HTML (stdin, or JSONL fields): extract the main text first. "
-                   ".html/.htm files always are.")
-@click.option("--jsonl", is_flag=True, help="Input is JSONL records: clean one field of each.")
+                   ".html/.htm files always are; stdin that opens like a page is too.")
+@click.option("--jsonl", is_flag=True,
+              help="Input is JSONL records: clean one field of each. .jsonl(.gz) files "
+                   "always are.")
 @click.option("--field", default="text", show_default=True, help="JSONL: the field to clean.")
 @click.option("--meta", is_flag=True,
               help="JSONL: add a 'stripper' object (removed characters, kinds, model version).")
 @click.option("--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
               help="JSONL: stop at a malformed line, or skip it and go on.")
+@click.option("--max-record-bytes", type=click.IntRange(min=0), default=MAX_RECORD_BYTES,
+              show_default=True,
+              help="Refuse a file or JSONL record larger than this (0: no limit).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Directories: worker processes [all cores].")
 @click.option("--resume", is_flag=True,
@@ -117,29 +140,51 @@ def _show_warnings(names):
               help="Directories: run on this dask.distributed cluster (pip install "
                    "'stripper[dask]').")
 @_fail_cleanly
-def clean(inputs, output, threshold, keep, model, trust_model, explain, fmt, reflow, split_glued,
-          run_margin, html, jsonl, field, meta, on_error, jobs, resume, report, scheduler):
-    """Clean FILES (or stdin) and print the reporting; or DIRS into -o OUTDIR."""
+def clean(inputs, output, threshold, keep_target, keep, model, trust_model, explain, fmt,
+          reflow, split_glued, run_margin, html, jsonl, field, meta, on_error, max_record_bytes,
+          jobs, resume, report, scheduler):
+    """Clean FILES (or stdin, or -) and print the reporting; or DIRS into -o OUTDIR."""
+    from .jsonl import StreamOptions
     from .modelfile import MODEL_FILE
-    from .streams import StreamOptions
     if model is not None and model.is_dir():
         model = model / MODEL_FILE
-    options = dict(model=model, trust_model=trust_model, threshold=threshold, keep=keep,
-                   reflow=reflow, split_glued=split_glued, run_margin=run_margin)
-    stream = StreamOptions(field=field, meta=meta, on_error=on_error, html=html)
+    options = dict(model=model, trust_model=trust_model, threshold=threshold,
+                   keep_target=keep_target, keep=keep, reflow=reflow, split_glued=split_glued,
+                   run_margin=run_margin)
+    stream = StreamOptions(field=field, meta=meta, on_error=on_error, html=html,
+                           max_record_bytes=max_record_bytes)
     batch = dict(jobs=jobs, resume=resume or None, report=report, scheduler=scheduler)
-    if any(path.is_dir() for path in inputs):
+    if explain and fmt != "text":
+        raise click.UsageError("--explain lists blocks as text; --format json already "
+                               "carries every block: use one or the other")
+    if any(path.is_dir() for path in inputs if str(path) != "-"):
         _refuse_with_directories(output, explain, fmt)
         _clean_directories(inputs, output, options, stream, batch)
         return
     _refuse_without_directories(batch)
     if output is not None:
         from .textio import refuse_overwriting
-        refuse_overwriting(output, inputs)
-    if jsonl:
-        _clean_jsonl(inputs, output, options, stream, explain, fmt)
+        refuse_overwriting(output, [path for path in inputs if str(path) != "-"])
+    from .api import Stripper
+    stripper = Stripper(**options)
+    if _jsonl_inputs(inputs, jsonl):
+        if explain or fmt != "text":
+            raise click.UsageError("--explain and --format json do not apply to JSONL input")
+        _write_output(output, lambda sink: _clean_jsonl(inputs, sink, stripper, stream))
     else:
-        _clean_texts(inputs, output, options, html, explain, fmt)
+        _write_output(output, lambda sink: _clean_pages(inputs, sink, stripper, html, explain,
+                                                        fmt, max_record_bytes))
+
+
+def _jsonl_inputs(inputs, jsonl):
+    """Are the inputs JSONL (by --jsonl or by name)? Mixed inputs are refused."""
+    from .textio import format_of
+    named = {format_of(path) == "jsonl" for path in inputs if str(path) != "-"}
+    if len(named) > 1:
+        raise click.UsageError("JSONL files and other files cannot be cleaned in one run "
+                               "to one output; clean them separately, or put them in a "
+                               "directory")
+    return jsonl or named == {True}
 
 
 def _refuse_with_directories(output, explain, fmt):
@@ -156,13 +201,73 @@ def _refuse_without_directories(batch):
         raise click.UsageError(f"{', '.join(used)} only apply to directory inputs")
 
 
+def _write_output(output, write):
+    """Run ``write(sink)`` into the -o file (atomically) or stdout, checking every byte."""
+    if output is not None:
+        from .atomic import open_atomic
+        with open_atomic(output) as sink:
+            write(sink)
+        return
+    sink = sys.stdout.buffer
+    try:
+        write(sink)
+        sink.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputError(f"stdout: {error.strerror or error}") from None
+
+
+def _clean_pages(inputs, sink, stripper, html, explain, fmt, limit):
+    from .commands import clean_pages, json_output, page_sources, text_output, threshold_in_force
+    sources = page_sources(inputs, sys.stdin.buffer.read)
+    several = len(sources) > 1
+    threshold, why = threshold_in_force(stripper)
+    if explain:
+        sink.write(f"# threshold {threshold:.2f}: {why}\n".encode())
+    for source, cleaned in clean_pages(sources, stripper, html, limit):
+        if explain:
+            _write_explained(sink, source.name if several else None, cleaned)
+        elif fmt == "json":
+            sink.write(json_output(source.name, cleaned, stripper, threshold).encode("utf-8"))
+        else:
+            sink.write(text_output(cleaned, several).encode("utf-8", "replace"))
+
+
+def _write_explained(sink, name, cleaned):
+    from .commands import explain_lines
+    if name is not None:
+        sink.write(f"# {name}\n".encode("utf-8", "replace"))
+    colour = sink is sys.stdout.buffer and sys.stdout.isatty()
+    for label, line in explain_lines(cleaned):
+        if colour and label in LABEL_COLOURS:
+            line = click.style(line, fg=LABEL_COLOURS[label])
+        sink.write((line + "\n").encode("utf-8", "replace"))
+
+
+def _clean_jsonl(inputs, sink, stripper, stream):
+    from .commands import STDIN_NAME
+    from .jsonl import StreamStats, clean_jsonl, open_source
+    from .workers import one_thread
+    stats = StreamStats()
+    with one_thread():
+        for path in inputs or ["-"]:
+            if str(path) == "-":
+                clean_jsonl(sys.stdin.buffer, sink, stripper, stream, STDIN_NAME, stats)
+                continue
+            with open_source(path) as source:
+                clean_jsonl(source, sink, stripper, stream, str(path), stats)
+
+
 def _clean_directories(inputs, outdir, options, stream, batch):
     from .batch import clean_tree
     display = _BatchDisplay(sys.stderr.isatty())
+    if any(str(path) == "-" for path in inputs):
+        raise click.UsageError("stdin (-) cannot be cleaned together with directories")
     summary = clean_tree(inputs, outdir, stream=stream, progress=display, **batch, **options)
     display.finish(summary)
     if summary.failures:
-        raise click.ClickException(f"{len(summary.failures)} of {summary.files} files failed")
+        sys.exit(1)  # each failure has its line above; the summary stays the last line
 
 
 class _BatchDisplay:
@@ -193,52 +298,9 @@ class _BatchDisplay:
 
     def finish(self, summary):
         """Replace the bar with the one-line summary."""
+        self._show_problems(summary)
         self._clear()
         click.echo(summary.line(), err=True)
-
-
-def _clean_jsonl(inputs, output, options, stream, explain, fmt):
-    from .core import Stripper
-    from .streams import clean_jsonl_job
-    if explain or fmt != "text":
-        raise click.UsageError("--explain and --format json do not apply to --jsonl")
-    stats = clean_jsonl_job(inputs, output, sys.stdin.buffer,
-                            sys.stdout.buffer, Stripper(**options), stream)
-    for message in stats.skipped:
-        click.echo(f"skipped {message}", err=True)
-
-
-def _clean_texts(inputs, output, options, html, explain, fmt):
-    from .core import Stripper
-    from .html import input_texts
-    from .jobs import clean_outputs
-    from .textio import write_text
-    stdin_data = None if inputs else sys.stdin.buffer.read()
-    results = clean_outputs(input_texts(inputs, stdin_data, html), Stripper(**options),
-                            fmt=fmt, explain=explain)
-    if explain:
-        _show_explained(results, output)
-        return
-    joined = "\n".join(results) + "\n" if fmt == "json" else "".join(results)
-    if output:
-        write_text(output, joined)
-    else:
-        click.echo(joined, nl=False)
-
-
-def _show_explained(documents, output):
-    lines = []
-    for blocks in documents:
-        for block in blocks:
-            text = block.text.replace("\n", " ⏎ ")
-            lines.append((block.label, f"{block.score:5.2f}  {block.label:<11} {block.kind:<12} "
-                                       f"{text[:100]}"))
-    if output:
-        from .textio import write_text
-        write_text(output, "".join(line + "\n" for _, line in lines))
-        return
-    for label, line in lines:
-        click.secho(line, fg=LABEL_COLOURS.get(label))
 
 
 @main.command()
@@ -251,10 +313,20 @@ def _show_explained(documents, output):
 @_fail_cleanly
 def train(fixtures, output, extra, folds):
     """Train the model on FIXTURES (default: fixtures/) and extra corpora."""
-    from .jobs import train_model
-    card = train_model(list(fixtures) or ["fixtures"], output, extra, folds)
+    from .commands import train_model
+    card = train_model(_fixture_paths(fixtures), output, extra, folds)
     _print_metrics(card["cv"]["metrics"], card["threshold"])
     click.echo(f"model written to {output}/ (sha256 {card['sha256'][:12]}...)")
+
+
+def _fixture_paths(fixtures):
+    """The fixture paths given, or ``fixtures/`` here; a one-line error if there is none."""
+    if fixtures:
+        return list(fixtures)
+    if not Path("fixtures").is_dir():
+        raise InputError("no fixtures/ directory here; give the fixture files or "
+                         "directories (e.g. stripper fixtures check path/to/fixtures)")
+    return ["fixtures"]
 
 
 @main.command(name="eval")
@@ -268,8 +340,8 @@ def train(fixtures, output, extra, folds):
 @_fail_cleanly
 def evaluate(fixtures, extra, folds, floors, as_json):
     """Cross-validate, holding out whole publications, and print the figures."""
-    from .jobs import check_floors, evaluate_corpora
-    result = evaluate_corpora(list(fixtures) or ["fixtures"], extra, folds)
+    from .commands import check_floors, evaluate_corpora
+    result = evaluate_corpora(_fixture_paths(fixtures), extra, folds)
     if as_json:
         from .modelfile import _json_safe
         click.echo(json.dumps(_json_safe(result), indent=2, sort_keys=True, allow_nan=False))
@@ -311,12 +383,13 @@ def fixtures():
 
 
 @fixtures.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_fail_cleanly
 def check(paths):
     """Validate fixture files; print file:line: problem for each fault."""
-    from .jobs import check_fixture_files
+    from .commands import check_fixture_files
     try:
-        count = check_fixture_files(list(paths) or ["fixtures"])
+        count = check_fixture_files(_fixture_paths(paths))
     except FixtureProblems as error:
         for problem in error.problems:
             click.echo(problem)

@@ -1,24 +1,41 @@
-"""Label, then strip: the library's main entry points.
+"""The decision rules, top-down in call order.
 
-:func:`classify` cuts a text into blocks and labels every one of them with a
-label, kind, score and span; :func:`clean` is a view over that list that
-joins the kept blocks' own text with the input's own separators.
+:func:`clean_documents` is the one cleaning path: the API, the CLI (stdin,
+files, ``-o``), directory batches, JSONL streams, HTML pages and Dask all
+call it, so they cannot disagree. For each text it returns the clean text
+and every block of the input, labelled. In call order:
+
+1. **Blocks.** Each text is cut into paragraphs (:func:`split_blocks`).
+2. **Scores.** The model scores every block beside its neighbours.
+3. **Decision.** A block goes when its score reaches the threshold; a run
+   of debris grows into its doubtful edges; a lead-in line ("Related:")
+   goes with the block it announces.
+4. **Settling.** The kept blocks are scored again as the document they now
+   form, until no decision changes (removing a run changes its neighbours'
+   context). Optionally, debris glued onto a kept paragraph is cut off.
+5. **Kinds.** Every removed block gets its kind of debris.
+6. **Rendering, until stable.** The kept blocks are joined into the clean
+   text. If the clean text splits into other blocks than the kept ones
+   (two lines that met when the debris between them went can read as one
+   wrapped paragraph), it is cleaned again, from step 1, until it is
+   stable, so that ``clean(clean(x)) == clean(x)``.
+
+Blocks removed in a later round are reported with their spans in the
+input, like the rest: every block this returns is exactly
+``input[start:end]``.
 """
 
-import logging
 import re
-from dataclasses import replace
+from bisect import bisect_right
+from dataclasses import dataclass, replace
 
-import numpy as np
-
-from .blocks import LINE_BREAK, Block, split_blocks
-from .features import block_rows
+from .blocks import Block, split_blocks
 from .labels import BOILERPLATE, CONTENT
-from .modelfile import load_model
-from .settings import DEFAULTS
+from .render import kept_blocks, render_kept
 
-log = logging.getLogger(__name__)
-
+#: A line ending in a colon with at most this many words introduces the
+#: block after it (see :func:`lead_ins`).
+LEAD_IN_WORDS = 12
 #: Sentence boundaries inside a block where debris may be glued on: after
 #: closing punctuation (with or without a space), or after a "»"/"|".
 PIECE_BOUNDARY = re.compile(
@@ -31,184 +48,103 @@ GLUED_REST = 0.5
 #: paragraph with a button glued on: it is not searched for glued debris,
 #: which scores every piece and would take minutes on a 20 MB line.
 MAX_GLUED_PIECES = 100
-#: A line ending in a colon with at most this many words introduces the
-#: block after it (see :func:`_lead_ins`).
-LEAD_IN_WORDS = 12
-#: The line breaks ``--reflow`` joins a kept block's lines at, and the one
-#: a text ends with (a clean ends with it too).
-REFLOW_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
-TRAILING_BREAK = re.compile(r"(\r\n|[\n\r\u2028\u2029])[ \t]*$")
 
 
-class Stripper:
-    """A loaded model and default options, reusable across many texts.
+@dataclass
+class Cleaned:
+    """One cleaned text: the input, the clean text and every block, labelled.
 
-    ``Stripper(model=None)`` uses the bundled default model; the model is
-    loaded on first use, once. Keyword options are those of
-    :class:`stripper.settings.Settings`.
+    ``blocks`` cover the input in order, each exactly
+    ``source[start:end]``; ``removed`` are those the clean text leaves out
+    (debris not kept by ``keep``).
     """
 
-    def __init__(self, model=None, trust_model=False, **options):
-        self.model_path = model
-        self.trust_model = trust_model
-        self.settings = DEFAULTS.with_options(**options)
-        self._bundle = None
-
-    @classmethod
-    def from_bundle(cls, bundle, **options):
-        """A Stripper over an in-memory model bundle (used by cross-validation)."""
-        stripper = cls(**options)
-        stripper._bundle = bundle
-        return stripper
+    source: str
+    text: str
+    blocks: list
 
     @property
-    def bundle(self):
-        """The model bundle, loaded (and digest-checked) on first access."""
-        if self._bundle is None:
-            self._bundle = load_model(self.model_path, trust=self.trust_model)
-        return self._bundle
+    def removed(self):
+        """The blocks the clean text leaves out."""
+        return [b for b in self.blocks if b.via]
 
     @property
-    def version(self):
-        """The loaded model's version string from its card."""
-        return self.bundle.get("card", {}).get("version", "unknown")
+    def chars_removed(self):
+        """How many characters shorter the clean text is."""
+        return len(self.source) - len(self.text)
 
-    def classify(self, text, **options):
-        """Every block of ``text`` with its label, kind, score and span."""
-        return self.classify_many([text], **options)[0]
 
-    def clean(self, text, **options):
-        """The reporting of ``text``: kept blocks' own text, in order."""
-        return self.clean_many([text], **options)[0]
+def clean_documents(texts, model, settings):
+    """Clean ``texts`` with ``model``: a :class:`Cleaned` for each, in order.
 
-    def classify_many(self, texts, **options):
-        """:meth:`classify` for many texts, scored in one batch."""
-        settings = self.settings.with_options(**options)
-        threshold = self._threshold(settings)
-        kept = {n: split_blocks(text) for n, text in enumerate(texts)}
-        removed = {n: [] for n in kept}
-        final_scores = {n: {} for n in kept}
-        self._settle(texts, kept, removed, final_scores, threshold, settings)
-        return [self._label(kept[n], removed[n], final_scores[n]) for n in range(len(texts))]
+    ``settings`` is a :class:`stripper.settings.Settings`; its threshold is
+    resolved against the model here (see :func:`threshold_of`).
+    """
+    threshold = threshold_of(settings, model)
+    work = [_Work(text) for text in texts]
+    pending = [w for w in work if w.current.strip()]
+    while pending:
+        labelled = classify_round([w.current for w in pending], model, settings, threshold)
+        pending = [w for w, blocks in zip(pending, labelled) if not w.advance(blocks, settings)]
+    return [w.result() for w in work]
 
-    def clean_many(self, texts, **options):
-        """:meth:`clean` for many texts, scored in one batch.
 
-        A clean text is one stripper leaves as it is. Where the clean text
-        splits into other blocks than the kept ones (two lines that met
-        when the debris between them went can read as one wrapped
-        paragraph), it is cleaned again until it is stable.
-        """
-        settings = self.settings.with_options(**options)
-        outputs = list(texts)
-        pending = list(range(len(texts)))
-        while pending:
-            inputs = [outputs[n] for n in pending]
-            classified = self.classify_many(inputs, **options)
-            still = []
-            for n, text, blocks in zip(pending, inputs, classified):
-                outputs[n] = render(text, blocks, settings)
-                # An output differs from its input only by being shorter, so
-                # cleaning again until the blocks agree always ends.
-                if outputs[n] != text and not settings.reflow \
-                        and not _splits_alike(outputs[n], kept_blocks(blocks, settings)):
-                    still.append(n)
-            pending = still
-        return outputs
+def threshold_of(settings, model):
+    """The threshold in force: an explicit one, a keep target's, or the model's."""
+    if settings.threshold is not None:
+        return settings.threshold
+    if settings.keep_target is not None:
+        return model.threshold_for(settings.keep_target)
+    return model.threshold
 
-    def _settle(self, texts, kept, removed, final_scores, threshold, settings):
-        """Remove debris until nothing more goes.
 
-        Removing a run of debris changes its neighbours' context, and so
-        does cutting glued debris off a paragraph, so the kept blocks are
-        scored again as the document they now form until no decision
-        changes. Each further pass removes text, so this ends.
-        """
-        active = [n for n in kept if kept[n]]
-        first_scores = {}  # block text -> stage-1 score, which only the text decides
-        while active:
-            rows = [row for n in active for row in block_rows(kept[n], doc_key=n)]
-            batch, position, changed = self._scores(rows, first_scores), 0, set()
-            for n in active:
-                scores = batch[position:position + len(kept[n])]
-                position += len(kept[n])
-                going = _grow_runs(scores >= threshold, scores, threshold - settings.run_margin)
-                going = _lead_ins(kept[n], going)
-                final_scores[n].update({b.start: float(sc) for b, sc in zip(kept[n], scores)})
-                if going.any():
-                    removed[n].extend(b for b, gone in zip(kept[n], going) if gone)
-                    kept[n] = [b for b, gone in zip(kept[n], going) if not gone]
-                    changed.add(n)
-            if settings.split_glued:
-                changed |= self._cut_glued(texts, kept, removed, final_scores, threshold,
-                                           [n for n in active if n not in changed])
-            active = [n for n in sorted(changed) if kept[n]]
+# ------------------------------------------------------------ one round
 
-    def _cut_glued(self, texts, kept, removed, final_scores, threshold, numbers):
-        """Cut debris glued onto the start or end of kept blocks.
+def classify_round(texts, model, settings, threshold):
+    """Steps 1-5 on ``texts``: every block of each text, labelled."""
+    kept = [split_blocks(text) for text in texts]
+    removed = [[] for _ in texts]
+    memo = {}
+    active = [n for n in range(len(texts)) if kept[n]]
+    while active:
+        changed = decide(active, kept, removed, model, settings, threshold, memo)
+        if settings.split_glued:
+            changed |= cut_glued(texts, [n for n in active if n not in changed], kept, removed,
+                                 model, threshold)
+        active = [n for n in sorted(changed) if kept[n]]
+    return [name_kinds(kept[n], removed[n], model) for n in range(len(texts))]
 
-        Each kept block is cut at sentence ends; a leading or trailing run
-        of pieces the block model is sure are debris goes, when the rest
-        reads as reporting. Returns the documents that changed.
-        """
-        candidates = [(n, i, pieces) for n in numbers for i, block in enumerate(kept[n])
-                      for pieces in [_pieces(block)] if 2 <= len(pieces) <= MAX_GLUED_PIECES]
-        if not candidates:
-            return set()
-        doc_rows = {n: block_rows(kept[n]) for n in {n for n, _, _ in candidates}}
-        rows = [{**doc_rows[n][i], "text": texts[n][s:e]}
-                for n, i, pieces in candidates for s, e in pieces]
-        scores = self.bundle["detector"].block_scores(rows)
-        bar = max(GLUED_DEBRIS, threshold)  # threshold 1.0 keeps everything
-        changed, position, replacements = set(), 0, {}
-        for n, i, pieces in candidates:
-            piece_scores = scores[position:position + len(pieces)]
-            position += len(pieces)
-            lead, trail = _run_length(piece_scores, bar), _run_length(piece_scores[::-1], bar)
-            middle = piece_scores[lead:len(pieces) - trail]
-            if not (lead or trail) or not len(middle) or middle.max() >= GLUED_REST:
-                continue
-            for j in [*range(lead), *range(len(pieces) - trail, len(pieces))]:
-                removed[n].append(_span_block(texts[n], pieces[j]))
-                final_scores[n][pieces[j][0]] = float(piece_scores[j])
-            replacements[(n, i)] = _span_block(texts[n], (pieces[lead][0],
-                                                          pieces[len(pieces) - trail - 1][1]))
+
+def decide(active, kept, removed, model, settings, threshold, memo):
+    """Score the kept blocks of the ``active`` documents and remove what goes.
+
+    Moves removed blocks (with their score and rule) from ``kept`` to
+    ``removed`` and keeps the last score of every block kept; returns the
+    documents that changed.
+    """
+    changed = set()
+    scores_of = model.document_scores([kept[n] for n in active], memo)
+    for n, scores in zip(active, scores_of):
+        via = rules(kept[n], scores, threshold, settings.run_margin)
+        kept[n] = [replace(b, score=float(s)) for b, s in zip(kept[n], scores)]
+        if any(via):
+            removed[n].extend(replace(b, label=BOILERPLATE, via=v)
+                              for b, v in zip(kept[n], via) if v)
+            kept[n] = [b for b, v in zip(kept[n], via) if not v]
             changed.add(n)
-        for (n, i), block in replacements.items():
-            kept[n][i] = block
-        return changed
-
-    def _scores(self, rows, first_scores):
-        """Debris scores for rows, reusing and filling the stage-1 cache."""
-        if not rows:
-            return np.zeros(0)
-        detector = self.bundle["detector"]
-        missing = list({row["text"]: row for row in rows if row["text"] not in first_scores}
-                       .values())
-        if missing:
-            first_scores.update(zip((row["text"] for row in missing),
-                                    detector.block_scores(missing)))
-        first = np.array([first_scores[row["text"]] for row in rows])
-        return detector.predict_proba(rows, first)[:, 1]
-
-    def _threshold(self, settings):
-        return settings.threshold if settings.threshold is not None else self.bundle["threshold"]
-
-    def _label(self, kept, removed, scores):
-        """Every block in input order: kept ones as content, removed as debris."""
-        kinds = self._kinds(block_rows(removed))
-        labelled = [replace(b, label=BOILERPLATE, kind=str(kind), score=scores[b.start])
-                    for b, kind in zip(removed, kinds)]
-        labelled += [replace(b, label=CONTENT, kind="body", score=scores[b.start]) for b in kept]
-        return sorted(labelled, key=lambda b: b.start)
-
-    def _kinds(self, rows):
-        if not rows:
-            return []
-        return self.bundle["kinds"].predict(rows)
+    return changed
 
 
-def _grow_runs(going, scores, floor):
+def rules(blocks, scores, threshold, run_margin):
+    """Which blocks go and why: ``score``, ``run``, ``lead-in`` or ``""`` (stays)."""
+    confident = scores >= threshold
+    grown = grow_runs(confident, scores, threshold - run_margin)
+    led = lead_ins(blocks, grown)
+    return ["score" if c else "run" if g else "lead-in" if lead else ""
+            for c, g, lead in zip(confident, grown, led)]
+
+
+def grow_runs(going, scores, floor):
     """``going`` with each run of debris grown into its doubtful edges.
 
     A block scoring at least ``floor`` next to a block that goes goes too,
@@ -226,7 +162,7 @@ def _grow_runs(going, scores, floor):
     return going
 
 
-def _lead_ins(blocks, going):
+def lead_ins(blocks, going):
     """``going`` with each lead-in line going with the debris it leads into.
 
     A short line ending in a colon announces the block after it: "Related:",
@@ -245,9 +181,35 @@ def _is_lead_in(text):
     return stripped.endswith(":") and len(stripped.split()) <= LEAD_IN_WORDS
 
 
-def _splits_alike(clean_text, kept):
-    """Does ``clean_text`` split into exactly the kept blocks' texts?"""
-    return [b.text for b in split_blocks(clean_text)] == [b.text for b in kept]
+def cut_glued(texts, numbers, kept, removed, model, threshold):
+    """Cut debris glued onto the start or end of the kept blocks of ``numbers``.
+
+    Each kept block is cut at sentence ends; a leading or trailing run of
+    pieces the model is sure are debris (read alone) goes, when the rest
+    reads as reporting. Returns the documents that changed.
+    """
+    candidates = [(n, i, pieces) for n in numbers for i, block in enumerate(kept[n])
+                  for pieces in [_pieces(block)] if 2 <= len(pieces) <= MAX_GLUED_PIECES]
+    if not candidates:
+        return set()
+    piece_blocks = [_span_block(texts[n], span) for n, _, pieces in candidates for span in pieces]
+    scores = model.scores_alone(piece_blocks)
+    bar = max(GLUED_DEBRIS, threshold)  # threshold 1.0 keeps everything
+    changed, position = set(), 0
+    for n, i, pieces in candidates:
+        piece_scores = scores[position:position + len(pieces)]
+        position += len(pieces)
+        lead, trail = _run_length(piece_scores, bar), _run_length(piece_scores[::-1], bar)
+        middle = piece_scores[lead:len(pieces) - trail]
+        if not (lead or trail) or not len(middle) or middle.max() >= GLUED_REST:
+            continue
+        for j in [*range(lead), *range(len(pieces) - trail, len(pieces))]:
+            removed[n].append(replace(_span_block(texts[n], pieces[j]), label=BOILERPLATE,
+                                      score=float(piece_scores[j]), via="glued"))
+        rest = (pieces[lead][0], pieces[len(pieces) - trail - 1][1])
+        kept[n][i] = replace(_span_block(texts[n], rest), score=kept[n][i].score)
+        changed.add(n)
+    return changed
 
 
 def _pieces(block):
@@ -277,73 +239,85 @@ def _span_block(text, span):
     return Block(text[span[0]:span[1]], span[0], span[1])
 
 
-def kept_blocks(blocks, settings=DEFAULTS):
-    """The blocks a clean keeps: content, plus debris of kinds in ``keep``."""
-    return [b for b in blocks if b.label != BOILERPLATE or b.kind in settings.keep]
+def name_kinds(kept, removed, model):
+    """Every block in input order: kept ones as content, removed ones with their kind."""
+    kinds = model.kinds(removed)
+    labelled = [replace(b, kind=str(kind)) for b, kind in zip(removed, kinds)]
+    labelled += [replace(b, label=CONTENT, kind="body") for b in kept]
+    return sorted(labelled, key=lambda b: b.start)
 
 
-def render(text, blocks, settings=DEFAULTS):
-    """Join kept blocks with the input's own separators.
+# ------------------------------------------------------- until stable
 
-    Between two kept blocks goes the whitespace that stood between them in
-    the input (a blank line stays a blank line); where a removed block sat
-    between them, the separator that preceded the removed run is used.
-    Blocks cut out of one line are joined with nothing between them.
+class _Work:
+    """One text on its way to a stable clean.
+
+    ``current`` is the text the next round cleans: the input at first,
+    then the previous round's clean text. ``origin`` maps it back to the
+    input: ``(start, end, input_start)`` for every stretch of ``current``
+    copied from the input (kept block text), in order, so any block of
+    ``current`` can be reported as spans of the input.
     """
-    kept = kept_blocks(blocks, settings)
-    parts = []
-    for previous, block in zip([None, *kept], kept):
-        if previous is not None:
-            parts.append(_separator(text, previous.end, block.start))
-        parts.append(_reflow(block.text) if settings.reflow else block.text)
-    if parts:
-        parts.append(_trailing_newline(text))
-    return "".join(parts)
+
+    def __init__(self, source):
+        self.source = source
+        self.current = source
+        self.origin = [(0, len(source), 0)]
+        self.settled = []  # blocks decided for good, as spans of the input
+        self.text = ""
+
+    def advance(self, blocks, settings):
+        """Take one round's labelled ``blocks`` of ``current``; True when stable."""
+        kept = kept_blocks(blocks, settings)
+        kept_ids = {id(b) for b in kept}
+        self.settled.extend(self._in_source([b for b in blocks if id(b) not in kept_ids]))
+        clean, starts = render_kept(self.current, kept)
+        if clean != self.current and not _splits_alike(clean, kept):
+            self.origin = [(start + low - block.start, start + high - block.start, source)
+                           for block, start in zip(kept, starts)
+                           for low, high, source in self._stretches(block)]
+            self.current = clean
+            return False
+        self.settled.extend(self._in_source([replace(b, via="") for b in kept]))
+        self.text = render_kept(self.current, kept, reflow=True)[0] if settings.reflow \
+            else clean
+        return True
+
+    def result(self):
+        """The finished :class:`Cleaned`."""
+        return Cleaned(self.source, self.text, sorted(self.settled, key=lambda b: b.start))
+
+    def _in_source(self, blocks):
+        """``blocks`` of ``current`` as blocks of the input: one per copied stretch."""
+        found = []
+        for block in blocks:
+            for low, high, source in self._stretches(block):
+                start, end = _strip_span(self.source, source, source + high - low)
+                if start < end:
+                    found.append(replace(block, text=self.source[start:end], start=start, end=end))
+        return found
+
+    def _stretches(self, block):
+        """``(low, high, input_start)`` for each stretch of ``origin`` inside ``block``."""
+        first = bisect_right(self.origin, (block.start, float("inf"))) - 1
+        stretches = []
+        for piece_start, piece_end, source in self.origin[max(first, 0):]:
+            if piece_start >= block.end:
+                break
+            low, high = max(block.start, piece_start), min(block.end, piece_end)
+            if low < high:
+                stretches.append((low, high, source + low - piece_start))
+        return stretches
 
 
-def _separator(text, end, start):
-    gap = text[end:start]
-    if gap.isspace():
-        return gap
-    breaks = list(LINE_BREAK.finditer(gap))
-    if not breaks:
-        return "" if not gap[:1].isspace() else " "
-    first = breaks[0]
-    blank = len(breaks) > 1 and not gap[first.end():breaks[1].start()].strip()
-    return first.group() * (2 if blank else 1)
+def _strip_span(text, start, end):
+    """``(start, end)`` narrowed past the whitespace at both ends of ``text[start:end]``."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    lead = len(piece) - len(piece.lstrip())
+    return start + lead, start + lead + len(stripped)
 
 
-def _trailing_newline(text):
-    match = TRAILING_BREAK.search(text)
-    return match.group(1) if match else ""
-
-
-def _reflow(block_text):
-    # Split and strip rather than substitute ``[ \t]*BREAK[ \t]*``: a
-    # pattern that opens with a run of blanks rescans a long run of spaces
-    # from each of its positions, which is quadratic time.
-    first, *rest = REFLOW_BREAK.split(block_text)
-    if not rest:
-        return first
-    middle = [line.strip(" \t") for line in rest[:-1]]
-    return " ".join([first.rstrip(" \t"), *middle, rest[-1].lstrip(" \t")])
-
-
-_DEFAULT = None
-
-
-def _default():
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Stripper()
-    return _DEFAULT
-
-
-def classify(text, **options):
-    """Every block of ``text`` with label, kind, score and span (default model)."""
-    return _default().classify(text, **options)
-
-
-def clean(text, **options):
-    """``text`` with page debris removed, using the bundled default model."""
-    return _default().clean(text, **options)
+def _splits_alike(clean_text, kept):
+    """Does ``clean_text`` split into exactly the kept blocks' texts?"""
+    return [b.text for b in split_blocks(clean_text)] == [b.text for b in kept]

@@ -3,7 +3,7 @@
 Install with ``pip install 'stripper[dask]'``. Every function here runs the
 same cleaning code as a local run, so results are equal byte for byte.
 Each worker process creates and loads its :class:`stripper.Stripper` once
-(:func:`stripper.batch.worker_stripper`) and reuses it for every
+(:func:`stripper.workers.worker_stripper`) and reuses it for every
 partition. Workers read the model from the installed package (or the
 ``model`` path you give, which they must be able to see).
 
@@ -15,9 +15,9 @@ partition. Workers read the model from the installed package (or the
 
 import logging
 
-from .batch import option_key, worker_stripper
-from .errors import InputError
-from .streams import CHUNK, clean_texts
+from .errors import InputError, StripperError
+from .settings import CHUNK, SCHEDULER_TIMEOUT
+from .workers import clean_task, model_loads, option_key, worker_stripper
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ def clean_strings(texts, options):
     stripper = worker_stripper(options)
     cleaned = []
     for start in range(0, len(texts), CHUNK):
-        cleaned.extend(document.text
-                       for document in clean_texts(stripper, texts[start:start + CHUNK]))
+        cleaned.extend(stripper.clean_many(texts[start:start + CHUNK]))
     return cleaned
 
 
@@ -80,22 +79,38 @@ def clean_json(source, target, column="text", **options):
                                                    force_ascii=False)
 
 
-def run_on_cluster(tasks, scheduler):
+class SchedulerError(StripperError):
+    """The ``--scheduler`` address cannot be reached, or is not a Dask scheduler."""
+
+
+def run_on_cluster(tasks, scheduler, timeout=SCHEDULER_TIMEOUT):
     """Run directory-batch tasks on the cluster at ``scheduler``; yield results as they finish.
 
     Workers read inputs and write outputs themselves, so they must see the
     same paths as this machine (a shared filesystem).
     """
-    from distributed import Client, as_completed
-    from .batch import clean_task
+    from distributed import as_completed
     log.info("sending %d tasks to %s", len(tasks), scheduler)
-    with Client(scheduler) as client:
+    with connect(scheduler, timeout) as client:
         futures = client.map(clean_task, tasks, pure=False)
         for future in as_completed(futures):
             yield future.result()
 
 
+def connect(scheduler, timeout=SCHEDULER_TIMEOUT):
+    """A ``distributed.Client`` of ``scheduler``; :class:`SchedulerError` within ``timeout`` s."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerError("--scheduler needs dask.distributed: "
+                             "pip install 'stripper[dask]'") from None
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler} within "
+                             f"{timeout:g} s ({type(error).__name__}: {error})") from None
+
+
 def model_loads_per_worker(client):
     """``{worker address: model loads}`` on every worker of ``client``'s cluster."""
-    from .batch import model_loads
     return client.run(model_loads)

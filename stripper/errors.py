@@ -6,11 +6,19 @@ class StripperError(Exception):
 
 
 class ModelError(StripperError):
-    """The model file is missing, unreadable, or fails its digest check."""
+    """The model is missing, unreadable, or fails its digest check."""
 
 
 class InputError(StripperError):
-    """The input cannot be cleaned (undecodable, binary, malformed)."""
+    """The input cannot be cleaned (undecodable, binary, malformed, too large)."""
+
+
+class OutputError(StripperError):
+    """An output (file, report, stdout) could not be written in full."""
+
+
+class OptionError(StripperError, ValueError):
+    """An option has a value stripper does not accept (an unknown kind, say)."""
 
 
 class FixtureProblems(StripperError):

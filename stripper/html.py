@@ -7,13 +7,8 @@ when a page is actually extracted.
 """
 
 import logging
-from pathlib import Path
-
-from .textio import decode
 
 log = logging.getLogger(__name__)
-
-HTML_SUFFIXES = (".html", ".htm")
 
 #: trafilatura settings, chosen for recall (see README, "HTML pages").
 EXTRACTION = {
@@ -33,30 +28,36 @@ EXTRACTION = {
 def extract_text(html, name="page"):
     """The main text of an HTML page (``str``), or ``""`` if it has none.
 
-    ``name`` only labels the log message for a page without main text.
+    A page where trafilatura finds no main text is logged as a warning
+    naming ``name``: an empty clean is then the extractor's doing.
     """
     import trafilatura
     text = trafilatura.extract(html, **EXTRACTION)
     if text is None:
-        log.info("no main text found in %s", name)
+        log.warning("%s: no main text found in the HTML", name)
         return ""
     return text
 
 
-def is_html(path):
-    """Does ``path`` name an HTML page (by suffix)?"""
-    return Path(path).suffix.lower() in HTML_SUFFIXES
+def page_text(text, name, html=None):
+    """The text to clean from one decoded input.
 
-
-def input_texts(paths, stdin_data=None, html=False):
-    """The texts the ``clean`` command works on, one per input.
-
-    Reads ``paths`` (or decodes ``stdin_data`` when there are none). HTML
-    pages, by suffix or with ``html=True``, become their extracted text.
+    ``html=True``: ``text`` is HTML, its main text is extracted.
+    ``html=None``: the same if ``text`` opens as an HTML page does, with a
+    warning (HTML piped without ``--html`` would otherwise come back as
+    markup). ``html=False``: ``text`` is cleaned as it is.
     """
+    from .textio import looks_like_html
+    if html is None and looks_like_html(text):
+        log.warning("%s: looks like an HTML page; extracting its main text "
+                    "(pass --html to say so)", name)
+        html = True
+    return extract_text(text, name) if html else text
+
+
+def read_page(path, html=None, limit=None):
+    """Read, decode and (for HTML) extract one input file: the text to clean."""
+    from .settings import MAX_RECORD_BYTES
     from .textio import read_text
-    if not paths:
-        text = decode(stdin_data)
-        return [extract_text(text) if html else text]
-    return [extract_text(read_text(p), str(p)) if html or is_html(p) else read_text(p)
-            for p in paths]
+    return page_text(read_text(path, MAX_RECORD_BYTES if limit is None else limit), str(path),
+                     html)

@@ -24,7 +24,7 @@ AMBIGUOUS_KINDS = ("byline", "caption", "tags", "legal", "bio", "credit", "other
 CONTENT_KINDS = ("body", "title")
 
 #: Kind names used by other corpora, mapped onto ours.
-KIND_ALIASES = {"podcast-links": "podcast", "other": "other"}
+KIND_ALIASES = {"podcast-links": "podcast"}
 
 
 def normalise_kind(label, kind):

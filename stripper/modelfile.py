@@ -11,10 +11,10 @@ import json
 import logging
 import os
 import platform
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from .atomic import open_atomic, write_atomic
 from .errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,11 @@ def save_model(bundle, card, directory):
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
-    with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as handle:
+    with open_atomic(model_path, compress=False) as handle:
         joblib.dump(bundle, handle, compress=3)
-    digest = sha256_of(handle.name)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, model_path)
-    card = _json_safe({**card, "model_file": MODEL_FILE, "sha256": digest})
-    write_text_atomically(card_path(model_path), json.dumps(card, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    card = _json_safe({**card, "model_file": MODEL_FILE, "sha256": sha256_of(model_path)})
+    write_atomic(card_path(model_path),
+                 json.dumps(card, indent=2, sort_keys=True, allow_nan=False) + "\n")
     return card
 
 
@@ -98,16 +96,6 @@ def _json_safe(value):
     return value
 
 
-def write_text_atomically(path, text):
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
-                                     delete=False) as handle:
-        handle.write(text)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, path)
-
-
 def read_card(model_path):
     """The card of a model file; :class:`ModelError` if it is missing or broken."""
     path = card_path(model_path)
@@ -120,7 +108,7 @@ def read_card(model_path):
 
 
 def load_model(model_path=None, trust=False):
-    """Load a model bundle, once per path; verify its digest first.
+    """Load a model (a :class:`stripper.scoring.Model`), once per path; verify its digest first.
 
     With ``trust=True`` a digest mismatch or a missing card is logged and
     the file is loaded anyway: only for files whose origin you trust.
@@ -132,7 +120,9 @@ def load_model(model_path=None, trust=False):
 @lru_cache(maxsize=8)
 def _load_resolved(path, trust):
     if not os.path.isfile(path):
-        raise ModelError(f"model file {path} not found; {RETRAIN}")
+        raise ModelError(f"model file {path} not found" + (
+            f"; the installed package is incomplete, reinstall stripper"
+            if path == str(default_model_path().resolve()) else ""))
     card = _verified_card(path, trust)
     import joblib
     try:
@@ -147,7 +137,8 @@ def _load_resolved(path, trust):
         raise ModelError(f"model file {path} was trained on other features; {RETRAIN}")
     bundle["card"] = card
     log.info("loaded model %s", path)
-    return bundle
+    from .scoring import Model
+    return Model(bundle)
 
 
 def _verified_card(path, trust):

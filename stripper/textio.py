@@ -3,18 +3,20 @@
 Inputs are decoded as UTF-8 (a byte-order mark is dropped), as UTF-16/32
 when a byte-order mark says so, as damaged UTF-8 when only a few bytes are
 bad; other encodings are detected with charset_normalizer. Binary data is
-refused. Outputs are
-written to a temporary file in the target directory and renamed into place,
-so a reader never sees half a file and an interrupted run leaves none.
+refused. Files whose names end in ``.gz`` are decompressed as they are
+read. Input formats are told by name (``.jsonl``, ``.html``, ``.txt``...).
 """
 
 import codecs
+import gzip
 import logging
 import os
-import tempfile
+import re
+import zlib
 from pathlib import Path
 
 from .errors import InputError
+from .settings import MAX_RECORD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,13 @@ WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 #: ("très" becomes "trčs").
 PREFERRED_ENCODINGS = ("cp1252",)
 REPLACEMENT = "\ufffd"
+
+GZIP_SUFFIX = ".gz"
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl",)
+#: How an HTML page opens: a doctype or an <html> tag, after white space.
+HTML_OPENING = re.compile(r"\A\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 
 
 def decode(data, name="<stdin>"):
@@ -101,36 +110,61 @@ def _detect(data, name):
     return str(best)
 
 
-def read_text(path):
-    """Read and decode one input file; :class:`InputError` on failure."""
+def read_text(path, limit=MAX_RECORD_BYTES):
+    """Read and decode one input file (gzipped if its name ends in ``.gz``)."""
+    return decode(read_input(path, limit), str(path))
+
+
+def read_input(path, limit=MAX_RECORD_BYTES):
+    """The bytes of one input file, decompressed if its name ends in ``.gz``.
+
+    :class:`InputError` if it cannot be read, is not valid gzip, or holds
+    more than ``limit`` bytes (0: no limit) once decompressed.
+    """
+    path = Path(path)
     try:
-        data = Path(path).read_bytes()
+        if path.name.lower().endswith(GZIP_SUFFIX):
+            with gzip.open(path, "rb") as packed:
+                return _read_limited(packed, limit, path)
+        with open(path, "rb") as handle:
+            return _read_limited(handle, limit, path)
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
-    return decode(data, str(path))
+    except (OSError, EOFError, zlib.error) as error:
+        what = "not valid gzip" if isinstance(error, (gzip.BadGzipFile, EOFError, zlib.error)) \
+            else "cannot read"
+        raise InputError(f"{path}: {what} ({getattr(error, 'strerror', None) or error})") \
+            from None
 
 
-def write_text(path, text):
-    """Write ``text`` as UTF-8 to ``path`` atomically; :class:`InputError` on failure."""
-    path = Path(path)
-    handle = None
-    try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent or ".",
-                                         prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False) as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, path)
-    except BaseException as error:  # Ctrl-C too: never leave a half-written temp file
-        if handle is not None and os.path.exists(handle.name):
-            os.unlink(handle.name)
-        if not isinstance(error, OSError):
-            raise
-        raise InputError(f"{path}: cannot write ({error.strerror or error})") from None
+def _read_limited(handle, limit, name):
+    data = handle.read(limit + 1) if limit else handle.read()
+    check_size(len(data), limit, name)
+    return data
+
+
+def check_size(size, limit, name):
+    """:class:`InputError` naming ``name`` if ``size`` bytes exceed ``limit`` (0: none)."""
+    if limit and size > limit:
+        raise InputError(f"{name}: larger than the limit of {limit:,} bytes "
+                         f"(raise it with --max-record-bytes)")
+
+
+def format_of(path):
+    """``jsonl``, ``html`` or ``text`` by the name of ``path`` (a ``.gz`` is looked through)."""
+    name = Path(path).name.lower()
+    if name.endswith(GZIP_SUFFIX):
+        name = name[:-len(GZIP_SUFFIX)]
+    for suffixes, kind in ((JSONL_SUFFIXES, "jsonl"), (HTML_SUFFIXES, "html"),
+                           (TEXT_SUFFIXES, "text")):
+        if name.endswith(suffixes):
+            return kind
+    return None
+
+
+def looks_like_html(text):
+    """Does ``text`` open as an HTML page does (``<!doctype html``, ``<html``)?"""
+    return bool(HTML_OPENING.match(text[:1024]))
 
 
 def refuse_overwriting(output, inputs):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from .core import Stripper
+from .core import clean_documents
 from .corpus import corpus_digest, load_fixtures, load_json_corpus, without_debris
 from .features import FEATURES_VERSION
 from .inference import export_detector, export_kinds
@@ -23,7 +23,8 @@ from .evaluate import block_masks, choose_threshold, label_blocks, report
 from .labels import BOILERPLATE_KINDS, LABELS
 from .model import ContextStacker, make_kind_model
 from .modelfile import FORMAT, library_versions, save_model
-from .settings import KEEP_TARGETS
+from .scoring import Model
+from .settings import DEFAULTS, KEEP_TARGETS
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +120,11 @@ def _lowest_meeting(outcome, guess):
 def _clean_held_out(docs, fold_models, threshold, clean_options):
     """Classify each document with the fold model that never saw its publication."""
     labelled = [None] * len(docs)
+    settings = DEFAULTS.with_options(threshold=threshold, **clean_options)
     for bundle, doc_numbers in fold_models:
-        stripper = Stripper.from_bundle({**bundle, "threshold": threshold}, **clean_options)
-        for n, blocks in zip(doc_numbers,
-                             stripper.classify_many([docs[n].text for n in doc_numbers])):
-            labelled[n] = blocks
+        cleaned = clean_documents([docs[n].text for n in doc_numbers], Model(bundle), settings)
+        for n, done in zip(doc_numbers, cleaned):
+            labelled[n] = done.blocks
     return labelled
 
 

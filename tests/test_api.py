@@ -7,8 +7,8 @@ import pytest
 
 import stripper
 from stripper import Block, ModelError, Stripper, classify, clean
-from stripper.core import _grow_runs, _lead_ins
-from stripper.jobs import clean_outputs
+from stripper.commands import json_output as json_line
+from stripper.core import grow_runs, lead_ins
 from stripper.labels import BOILERPLATE, BOILERPLATE_KINDS, LABELS
 
 OTHER_TEXT = "Tram fares rise in March\n\nThe transit board approved a ten percent rise.\n"
@@ -80,13 +80,13 @@ def test_stripper_loads_its_model_once_across_calls(monkeypatch, appeal_text):
 def count_model_loads(monkeypatch):
     """Record every model load a Stripper asks for; returns the record."""
     calls = []
-    real_load = stripper.core.load_model
+    real_load = stripper.api.load_model
 
     def counting_load(*args, **kwargs):
         calls.append(args)
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(stripper.core, "load_model", counting_load)
+    monkeypatch.setattr(stripper.api, "load_model", counting_load)
     return calls
 
 
@@ -144,8 +144,8 @@ def test_whitespace_only_input_cleans_to_nothing(text):
     assert (clean(text), classify(text)) == ("", [])
 
 
-def test_missing_model_raises_model_error(tmp_path, appeal_text):
-    with pytest.raises(ModelError, match="stripper train"):
+def test_missing_model_raises_model_error_naming_it(tmp_path, appeal_text):
+    with pytest.raises(ModelError, match="absent.joblib not found"):
         Stripper(model=tmp_path / "absent.joblib").clean(appeal_text)
 
 
@@ -161,12 +161,13 @@ def test_intact_model_copy_loads(model_copy, appeal_text):
 # ------------------------------------------------------------- JSON output
 
 def json_output(text, **options):
-    output, = clean_outputs([text], fmt="json", **options)
-    return json.loads(output)
+    stripper = Stripper(**options)
+    cleaned, = stripper.clean_documents([text])
+    return json.loads(json_line("in.txt", cleaned, stripper, 0.5))
 
 
-def test_json_has_model_text_and_blocks(appeal_text):
-    assert set(json_output(appeal_text)) == {"model", "text", "blocks"}
+def test_json_has_input_model_threshold_text_and_blocks(appeal_text):
+    assert set(json_output(appeal_text)) == {"input", "model", "threshold", "text", "blocks"}
 
 
 def test_json_text_is_the_clean_text(appeal_text):
@@ -175,7 +176,7 @@ def test_json_text_is_the_clean_text(appeal_text):
 
 def test_json_blocks_carry_span_label_kind_score_text(appeal_text):
     for block in json_output(appeal_text)["blocks"]:
-        assert set(block) == {"start", "end", "label", "kind", "score", "text"}
+        assert set(block) == {"start", "end", "label", "kind", "score", "via", "text"}
         assert appeal_text[block["start"]:block["end"]] == block["text"]
 
 
@@ -200,36 +201,36 @@ def _mask(*flags):
 
 
 def test_lead_in_goes_with_the_debris_it_announces():
-    going = _lead_ins(_blocks("A word from the newsroom:", "Give monthly."), _mask(0, 1))
+    going = lead_ins(_blocks("A word from the newsroom:", "Give monthly."), _mask(0, 1))
     assert list(going) == [True, True]
 
 
 def test_lead_in_before_reporting_stays():
-    going = _lead_ins(_blocks("The minister said:", "We will cut the tax."), _mask(0, 0))
+    going = lead_ins(_blocks("The minister said:", "We will cut the tax."), _mask(0, 0))
     assert list(going) == [False, False]
 
 
 def test_long_line_ending_in_a_colon_is_not_a_lead_in():
     long_line = "The committee, after weeks of argument over the budget, finally agreed on three points:"
-    going = _lead_ins(_blocks(long_line, "Give monthly."), _mask(0, 1))
+    going = lead_ins(_blocks(long_line, "Give monthly."), _mask(0, 1))
     assert list(going) == [False, True]
 
 
 def test_lead_ins_chain_back_through_several_lines():
-    going = _lead_ins(_blocks("Before you go:", "Dear readers:", "Give monthly."), _mask(0, 0, 1))
+    going = lead_ins(_blocks("Before you go:", "Dear readers:", "Give monthly."), _mask(0, 0, 1))
     assert list(going) == [True, True, True]
 
 
 def test_a_run_grows_into_doubtful_neighbours_on_both_sides():
-    going = _grow_runs(_mask(0, 0, 1, 0, 0), np.array([0.1, 0.8, 0.95, 0.85, 0.82]), 0.8)
+    going = grow_runs(_mask(0, 0, 1, 0, 0), np.array([0.1, 0.8, 0.95, 0.85, 0.82]), 0.8)
     assert list(going) == [False, True, True, True, True]
 
 
 def test_a_run_stops_at_the_first_confident_reporting_block():
-    going = _grow_runs(_mask(1, 0, 0), np.array([0.95, 0.2, 0.9]), 0.8)
+    going = grow_runs(_mask(1, 0, 0), np.array([0.95, 0.2, 0.9]), 0.8)
     assert list(going) == [True, False, False]
 
 
 def test_doubtful_blocks_without_a_run_stay():
-    going = _grow_runs(_mask(0, 0, 0), np.array([0.85, 0.85, 0.85]), 0.8)
+    going = grow_runs(_mask(0, 0, 0), np.array([0.85, 0.85, 0.85]), 0.8)
     assert not going.any()

@@ -63,7 +63,7 @@ def test_text_outputs_equal_library_clean(corpus, tmp_path, default_stripper):
 
 def test_unsupported_files_are_skipped_and_counted(corpus, tmp_path):
     summary = clean_tree([corpus], tmp_path / "out", jobs=1)
-    assert (summary.unsupported, summary.files) == (1, 4)
+    assert (dict(summary.unsupported), summary.files) == ({".pdf": 1}, 4)
     assert not (tmp_path / "out" / "scan.pdf").exists()
 
 
@@ -145,7 +145,7 @@ def test_report_lines_point_at_the_removed_text(corpus, tmp_path):
     lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
     assert lines
     for line in lines:
-        assert set(line) == {"file", "record", "start", "end", "kind", "score", "text"}
+        assert set(line) == {"file", "record", "start", "end", "kind", "via", "score", "text"}
         if line["record"] is None:
             source = Path(line["file"]).read_text(encoding="utf-8")
             assert source[line["start"]:line["end"]] == line["text"]

@@ -43,8 +43,9 @@ def one_line_error(result):
 
 
 def explain_lines(result, text):
-    lines = result.stdout.splitlines()
+    header, *lines = result.stdout.splitlines()
     blocks = classify(text)
+    assert header.startswith("# threshold 0.")
     return len(lines) == len(blocks) and all(
         b.label in line and f"{b.score:5.2f}" in line for b, line in zip(blocks, lines))
 

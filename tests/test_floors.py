@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stripper.corpus import corpus_digest, load_fixtures
-from stripper.jobs import check_floors
+from stripper.commands import check_floors
 from stripper.modelfile import default_model_path, read_card, sha256_of
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def shipped():
-    bundle = load_model()
+    bundle = load_model().bundle
     return bundle, pickle.loads(bundle["sklearn"])
 
 

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from stripper.cli import main
 from stripper.errors import InputError
-from stripper.streams import CHUNK, StreamOptions, clean_jsonl
+from stripper.jsonl import StreamOptions, clean_jsonl
+from stripper.settings import CHUNK
 
 REPORT = """Harbour dredging finishes early
 Dredgers cleared the last of the silt from the inner harbour on Friday, two weeks ahead of schedule, the port authority said.
@@ -98,12 +99,13 @@ def test_skip_drops_malformed_lines_and_goes_on(default_stripper):
     assert len(stats.skipped) == 1 and stats.skipped[0].startswith("<stdin>:2:")
 
 
-def test_records_stream_out_before_the_input_ends(default_stripper):
+def test_every_complete_record_goes_out_before_a_malformed_line_stops_the_run(
+        default_stripper):
     sink = io.BytesIO()
     data = lines_of(*[{"text": "Short line."}] * (CHUNK + 1), "{broken")
     with pytest.raises(InputError, match=f":{CHUNK + 2}:"):
         clean_jsonl(io.BytesIO(data), sink, default_stripper)
-    assert len(sink.getvalue().splitlines()) == CHUNK
+    assert len(sink.getvalue().splitlines()) == CHUNK + 1
 
 
 def test_a_byte_order_mark_on_the_first_line_is_ignored(default_stripper):

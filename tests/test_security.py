@@ -87,12 +87,12 @@ def test_tampered_model_is_never_unpickled(tampered_model, unpickled):
 def test_bundled_model_is_checked_before_loading(monkeypatch, tampered_model, unpickled):
     monkeypatch.setattr(modelfile, "default_model_path", lambda: tampered_model)
     with pytest.raises(ModelError, match="SHA-256"):
-        Stripper().bundle
+        Stripper().model
     assert unpickled == []
 
 
 def test_intact_copy_loads_with_its_card(model_copy):
-    assert modelfile.load_model(model_copy)["card"]["sha256"] == modelfile.sha256_of(model_copy)
+    assert modelfile.load_model(model_copy).card["sha256"] == modelfile.sha256_of(model_copy)
 
 
 def test_code_in_a_mismatched_model_never_runs(tmp_path):
@@ -127,7 +127,7 @@ def test_cli_refuses_model_without_card(runner, model_copy):
 
 def test_trust_model_loads_model_without_card_with_a_warning(model_copy, caplog):
     with caplog.at_level(logging.WARNING, logger="stripper.modelfile"):
-        bundle = modelfile.load_model(drop_card(model_copy), trust=True)
+        bundle = modelfile.load_model(drop_card(model_copy), trust=True).bundle
     assert bundle["card"] == {} and "--trust-model" in caplog.text
 
 
@@ -145,7 +145,7 @@ def test_mismatched_digest_is_refused(model_copy):
 
 def test_trust_model_loads_mismatched_model_with_a_warning(model_copy, caplog):
     with caplog.at_level(logging.WARNING, logger="stripper.modelfile"):
-        bundle = modelfile.load_model(wrong_digest(model_copy), trust=True)
+        bundle = modelfile.load_model(wrong_digest(model_copy), trust=True).bundle
     assert "detector" in bundle and "without a verified card" in caplog.text
 
 

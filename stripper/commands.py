@@ -1,0 +1,146 @@
+"""What each CLI command does, as library functions the CLI calls once.
+
+These never print and never exit: they return values (or yield output
+pieces) or raise typed errors from :mod:`stripper.errors`. Every cleaning
+goes through :meth:`stripper.Stripper.clean_documents`.
+"""
+
+import json
+from dataclasses import dataclass
+
+from .errors import FixtureProblems, InputError
+from .settings import GROUP_FILES, MAX_RECORD_BYTES
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input of ``stripper clean``: a file path, or stdin's bytes."""
+
+    name: str
+    data: bytes = None  # stdin's bytes; None for a file
+
+    @property
+    def is_stdin(self):
+        return self.data is not None
+
+
+def page_sources(paths, read_stdin):
+    """A :class:`Source` per path (``-`` is stdin, read by ``read_stdin()``); stdin if none."""
+    if not paths:
+        return [Source(STDIN_NAME, read_stdin())]
+    return [Source(STDIN_NAME, read_stdin()) if str(path) == STDIN else Source(str(path))
+            for path in paths]
+
+
+def clean_pages(sources, stripper, html=False, limit=MAX_RECORD_BYTES):
+    """Clean each source (text or HTML): yields ``(source, Cleaned)`` in order.
+
+    Sources are read and cleaned :data:`GROUP_FILES` at a time, so a long
+    list of files neither waits for all of them nor holds them all.
+    """
+    for start in range(0, len(sources), GROUP_FILES):
+        group = sources[start:start + GROUP_FILES]
+        texts = [_page_text(source, html, limit) for source in group]
+        yield from zip(group, stripper.clean_documents(texts))
+
+
+def _page_text(source, html, limit):
+    from .html import page_text, read_page
+    from .textio import check_size, decode, format_of
+    if source.is_stdin:
+        check_size(len(source.data), limit, source.name)
+        return page_text(decode(source.data, source.name), source.name, html or None)
+    return read_page(source.name, html=True if html or format_of(source.name) == "html"
+                     else None, limit=limit)
+
+
+def text_output(cleaned, several):
+    """The clean text as written to the output.
+
+    With several inputs, each text ends with a line break of its own, so
+    one file's last line never runs into the next file's first.
+    """
+    text = cleaned.text
+    if several and text and not text.endswith(("\n", "\r", "\u2028", "\u2029")):
+        text += "\n"
+    return text
+
+
+def json_output(name, cleaned, stripper, threshold):
+    """One JSON line: the input's name, model, threshold, clean text and every block."""
+    return json.dumps({
+        "input": name, "model": stripper.version, "threshold": threshold,
+        "text": cleaned.text,
+        "blocks": [{"start": b.start, "end": b.end, "label": b.label, "kind": b.kind,
+                    "score": round(b.score, 4), "via": b.via, "text": b.text}
+                   for b in cleaned.blocks],
+    }, ensure_ascii=False) + "\n"
+
+
+def explain_lines(cleaned):
+    """``(label, line)`` for every block: score, label, kind, rule and its text."""
+    for block in cleaned.blocks:
+        text = block.text.replace("\n", " ⏎ ")
+        rule = f"via={block.via}" if block.via else ""
+        yield block.label, (f"{block.score:5.2f}  {block.label:<11} {block.kind:<12} "
+                            f"{rule:<12} {text[:100]}")
+
+
+def threshold_in_force(stripper):
+    """The threshold ``stripper`` cleans with, and where it comes from, in words."""
+    from .core import threshold_of
+    settings = stripper.settings
+    threshold = threshold_of(settings, stripper.model)
+    if settings.threshold is not None:
+        return threshold, "set with --threshold"
+    if settings.keep_target is not None:
+        return threshold, f"the model's operating point for keep {settings.keep_target:g}"
+    return threshold, "the model's default"
+
+
+def check_fixture_files(paths):
+    """Validate fixtures; raise :class:`FixtureProblems` listing every fault."""
+    from pathlib import Path
+    from .corpus import check_fixtures, fixture_paths
+    missing = [str(path) for path in paths if not Path(path).exists()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such file or directory (give the fixture files "
+                         f"or directories to check)")
+    problems = check_fixtures(paths)
+    if problems:
+        raise FixtureProblems(problems)
+    return len(fixture_paths(paths))
+
+
+def evaluate_corpora(fixture_paths, extra_paths=(), folds=5):
+    """Publication-held-out figures for fixtures plus extra corpora."""
+    from .train import cross_validate, load_corpora
+    docs, corpora = load_corpora(fixture_paths, extra_paths)
+    threshold, metrics = cross_validate(docs, folds)
+    return {"threshold": threshold, "corpora": corpora, "metrics": metrics}
+
+
+def train_model(fixture_paths, output_dir, extra_paths=(), folds=5):
+    """Train, cross-validate and save the model; return its card."""
+    from .train import train
+    return train(fixture_paths, output_dir, extra_paths, folds)
+
+
+def check_floors(metrics, floors):
+    """Compare figures with pinned floors; return (name, value, floor, met) rows.
+
+    ``floors`` maps ``"source.figure"`` (``fixtures.keep``) or
+    ``"overall.figure"`` to its minimum.
+    """
+    rows = []
+    for name, floor in sorted(floors.items()):
+        scope, figure = name.rsplit(".", 1)
+        table = metrics["overall"] if scope == "overall" else metrics["source"].get(scope)
+        if table is None:
+            continue
+        value = table[figure]
+        rows.append((name, value, floor, value >= floor))
+    return rows

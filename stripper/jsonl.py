@@ -1,0 +1,189 @@
+"""JSONL streams: records in, the same records out with one field cleaned.
+
+Records are read one line at a time and cleaned :data:`CHUNK` at a time
+through the one cleaning path, so memory stays flat however long the
+stream is. Every other field keeps its value and its place in the record.
+A line that is not a JSON object with a text field is an error naming its
+line; ``on_error="skip"`` drops such lines (counted, and reported as
+warnings) instead of stopping the run. Before an error stops a run, every
+complete record before the bad line has been written.
+"""
+
+import json
+import logging
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .settings import CHUNK, MAX_RECORD_BYTES
+from .textio import GZIP_SUFFIX, check_size
+
+log = logging.getLogger(__name__)
+
+ON_ERROR = ("fail", "skip")
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """How JSONL records are read and written.
+
+    - ``field``: the record field holding the text to clean.
+    - ``meta``: add a ``stripper`` object (removed characters, kinds, model).
+    - ``on_error``: ``fail`` stops at a malformed line; ``skip`` drops it.
+    - ``html``: the field holds HTML; extract its main text first.
+    - ``max_record_bytes``: a longer line is refused (0: no limit).
+    """
+
+    field: str = "text"
+    meta: bool = False
+    on_error: str = "fail"
+    html: bool = False
+    max_record_bytes: int = MAX_RECORD_BYTES
+
+
+@dataclass
+class StreamStats:
+    """What a stream run did: records cleaned, debris removed, lines skipped."""
+
+    records: int = 0
+    blocks_removed: int = 0
+    chars_removed: int = 0
+    skipped: list = field(default_factory=list)
+
+    def add(self, cleaned):
+        """Count one cleaned record."""
+        self.records += 1
+        self.blocks_removed += len(cleaned.removed)
+        self.chars_removed += cleaned.chars_removed
+
+
+@contextmanager
+def open_source(path):
+    """Open a ``.jsonl`` (or gzipped ``.jsonl.gz``) file for binary line reading."""
+    import gzip
+    path = Path(path)
+    try:
+        handle = gzip.open(path, "rb") if path.name.lower().endswith(GZIP_SUFFIX) \
+            else open(path, "rb")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror or error})") from None
+    with handle:
+        yield handle
+
+
+def clean_jsonl(source, sink, stripper, options=StreamOptions(), name="<stdin>", stats=None,
+                audit=None):
+    """Clean ``options.field`` of every record of binary ``source`` into binary ``sink``.
+
+    ``audit(line_number, cleaned)`` is called for every cleaned record,
+    for reports. Returns :class:`StreamStats`; raises :class:`InputError`
+    naming the line of a malformed record unless ``on_error="skip"``.
+    """
+    stats = stats if stats is not None else StreamStats()
+    records, chunk = _records(source, options, name, stats), []
+    while True:
+        try:
+            record = next(records, None)
+        except InputError:
+            # The complete records before the bad line go out first.
+            _write_chunk(chunk, sink, stripper, options, stats, audit)
+            raise
+        if record is None or len(chunk) == CHUNK:
+            _write_chunk(chunk, sink, stripper, options, stats, audit)
+            chunk = []
+        if record is None:
+            return stats
+        chunk.append(record)
+
+
+def _records(source, options, name, stats):
+    """``(line number, record)`` for each well-formed line; handle the rest."""
+    for number, line in enumerate(_lines(source, name), 1):
+        if not line.strip():
+            continue  # a blank line holds no record
+        try:
+            check_size(len(line), options.max_record_bytes, "record")
+            yield number, _parse(line, number, options.field)
+        except (ValueError, InputError) as problem:
+            message = f"{name}:{number}: {problem}"
+            if options.on_error == "fail":
+                raise InputError(message) from None
+            log.warning("skipped %s", message)
+            stats.skipped.append(message)
+
+
+def _lines(source, name):
+    """Binary lines of ``source``; a broken gzip stream is an input error."""
+    try:
+        yield from source
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(f"{name}: cannot read ({error})") from None
+
+
+def _parse(line, number, field_name):
+    try:
+        text = line.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ValueError("not valid UTF-8") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = error.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise ValueError(f"malformed JSON ({where} at column {error.colno})") from None
+    except RecursionError:
+        raise ValueError("malformed JSON (nested too deeply)") from None
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    if field_name not in record:
+        raise ValueError(f"no {field_name!r} field")
+    if not isinstance(record[field_name], (str, type(None))):
+        raise ValueError(f"field {field_name!r} is not a string")
+    return record
+
+
+def _write_chunk(chunk, sink, stripper, options, stats, audit):
+    if not chunk:
+        return
+    # null values pass through untouched: there is nothing to clean
+    present = [(n, r) for n, r in chunk if r[options.field] is not None]
+    texts = [r[options.field] for _, r in present]
+    if options.html:
+        from .html import extract_text
+        texts = [extract_text(text) for text in texts]
+    for (number, record), cleaned in zip(present, stripper.clean_documents(texts)):
+        record[options.field] = cleaned.text
+        if options.meta:
+            record["stripper"] = _meta(cleaned, stripper)
+        stats.add(cleaned)
+        if audit:
+            audit(number, cleaned)
+    sink.write(b"".join(dump_record(record) for _, record in chunk))
+    sink.flush()
+
+
+def _meta(cleaned, stripper):
+    kinds = {}
+    for block in cleaned.removed:
+        kinds[block.kind] = kinds.get(block.kind, 0) + 1
+    return {"removed_chars": cleaned.chars_removed, "kinds": dict(sorted(kinds.items())),
+            "model": stripper.version}
+
+
+def dump_record(record):
+    """One JSONL line (UTF-8 bytes) for ``record``."""
+    try:
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        # a lone surrogate (from a "\\ud800" escape) has no UTF-8 form:
+        # keep it escaped, as the input had it
+        return (json.dumps(record) + "\n").encode("ascii")
+
+
+def audit_lines(name, record, cleaned):
+    """Report lines (bytes) for the blocks removed from one text."""
+    return b"".join(dump_record({"file": name, "record": record, "start": block.start,
+                                 "end": block.end, "kind": block.kind, "via": block.via,
+                                 "score": round(block.score, 4), "text": block.text})
+                    for block in cleaned.removed)
