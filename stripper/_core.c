@@ -1,0 +1,1097 @@
+/*
+ * stripper._core: the compiled hot path of stripper's scoring.
+ *
+ * Every function here has a numpy twin in stripper/native.py, which is the
+ * executable specification (and the fallback when this module is not
+ * built); tests/test_native.py checks that both give identical results.
+ * Call these through stripper.native, which checks and converts arguments;
+ * the checks here exist so that no argument, however wrong, can make this
+ * code read or write out of bounds or loop forever.
+ *
+ * Arrays come in through the buffer protocol and results go out as
+ * bytearrays (or into buffers the caller allocated), so building needs
+ * only a C compiler and the Python headers, not numpy's.  No function keeps
+ * state between calls.  Work on plain C data runs with the GIL released.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ hash */
+
+/* The n-gram hash (documented in native.py):
+ *     h = seed;  for each code point c:  h = h * HASH_K + c   (mod 2**64)
+ *     hash = fmix64(h)
+ * A polynomial over code point values: the same on every platform, defined
+ * for lone surrogates and NUL, and extendable by concatenation, so word
+ * n-grams are combined from per-token values without building strings.
+ * fmix64 (MurmurHash3's 64-bit finaliser) makes every output bit depend on
+ * every input bit, so the low bits taken as the bucket are well mixed. */
+#define HASH_K UINT64_C(0x9E3779B97F4A7C15)
+#define WORD_SEED UINT64_C(0x243F6A8885A308D3)
+#define CHAR_SEED UINT64_C(0x13198A2E03707344)
+#define MAX_N 64 /* longest n-gram, in tokens or characters */
+
+static inline uint64_t
+fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h *= UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 33;
+    return h;
+}
+
+/* ------------------------------------------------------------ characters */
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t len;
+} text_t;
+
+static inline Py_UCS4
+cp_at(const text_t *t, Py_ssize_t i)
+{
+    return PyUnicode_READ(t->kind, t->data, i);
+}
+
+/* [0-9A-Za-z_]: Py_UNICODE_ISALNUM is four table look-ups through function
+ * calls, too slow for the ASCII that most text is made of. */
+static const unsigned char ascii_word[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['_'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+/* A word character: str.isalnum() or '_', which is also what re's \w is. */
+static inline int
+is_word(Py_UCS4 c)
+{
+    return c < 128 ? ascii_word[c] : Py_UNICODE_ISALNUM(c);
+}
+
+/* The line breaks of str.splitlines() except that these are the ones
+ * stripper.blocks honours: \n \r \v \f \x1c \x1d \x1e \x85 \u2028 \u2029. */
+static inline int
+is_break(Py_UCS4 c)
+{
+    return (c >= 0x0a && c <= 0x0d) || (c >= 0x1c && c <= 0x1e) ||
+           c == 0x85 || c == 0x2028 || c == 0x2029;
+}
+
+/* --------------------------------------------------------------- buffers */
+
+/* Grow *p (holding *cap items of `item` bytes) to at least `need` items. */
+static int
+grow(void **p, size_t *cap, size_t need, size_t item)
+{
+    size_t n = *cap ? *cap : 64;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / item)
+            return -1;
+        n *= 2;
+    }
+    q = realloc(*p, n * item);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* Does a buffer's struct format describe one native item of `want`?
+ * `want` is 'i' int32, 'q' int64, 'd' float64, 'f' float32, 'B' uint8; the
+ * C letter for a fixed width varies by platform ('l' is 4 or 8 bytes), so
+ * integers are checked by letter class and size. */
+static int
+format_is(const Py_buffer *v, char want)
+{
+    const char *f = v->format ? v->format : "B";
+    char c;
+    if (*f == '@' || *f == '=')
+        f++;
+    c = f[0];
+    if (c == '\0' || f[1] != '\0')
+        return 0;
+    switch (want) {
+    case 'i':
+        return v->itemsize == 4 && strchr("ilq", c) != NULL;
+    case 'q':
+        return v->itemsize == 8 && strchr("ilq", c) != NULL;
+    case 'B':
+        return v->itemsize == 1 && strchr("B?", c) != NULL;
+    default:
+        return c == want;
+    }
+}
+
+/* A C-contiguous buffer of `ndim` dimensions holding `want` items (or, for
+ * want 'F', float32 or float64).  The caller releases it. */
+static int
+get_array(PyObject *obj, Py_buffer *v, char want, int ndim, int writable,
+          const char *name)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
+    int ok;
+    if (writable)
+        flags |= PyBUF_WRITABLE;
+    if (PyObject_GetBuffer(obj, v, flags) < 0)
+        return -1;
+    ok = want == 'F' ? (format_is(v, 'f') || format_is(v, 'd'))
+                     : format_is(v, want);
+    if (v->ndim != ndim || !ok) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s: expected a C-contiguous %d-d array of type '%c', got "
+                     "%d-d '%s'",
+                     name, ndim, want, v->ndim, v->format ? v->format : "B");
+        PyBuffer_Release(v);
+        return -1;
+    }
+    return 0;
+}
+
+/* A float32 or float64 item: weights may be kept in float32 to halve the
+ * model on disk, and converting them on every call would cost more than
+ * the scoring. */
+static inline double
+real_at(const void *p, int is_float, Py_ssize_t i)
+{
+    return is_float ? (double)((const float *)p)[i] : ((const double *)p)[i];
+}
+
+static PyObject *
+bytearray_from(const void *p, size_t nbytes)
+{
+    if (nbytes > (size_t)PY_SSIZE_T_MAX)
+        return PyErr_NoMemory();
+    return PyByteArray_FromStringAndSize((const char *)p, (Py_ssize_t)nbytes);
+}
+
+enum { OK = 0, ERR_NOMEM, ERR_OVERFLOW, ERR_VALUE };
+
+static PyObject *
+raise_status(int status, const char *value_message)
+{
+    if (status == ERR_NOMEM)
+        return PyErr_NoMemory();
+    if (status == ERR_OVERFLOW)
+        PyErr_SetString(PyExc_OverflowError,
+                        "an n-gram occurs over 2**31-1 times in one text");
+    else
+        PyErr_SetString(PyExc_ValueError, value_message);
+    return NULL;
+}
+
+/* ------------------------------------------------------- n-gram counting */
+
+/* Where a row's n-grams go: their columns are stored in `out`, to be
+ * sorted and run-length counted, or, for a row that may have more n-grams
+ * than there are columns (a megabyte of one word), counted in `dense`, one
+ * counter per column, whose scan then costs less than the hashing did.
+ * Either way memory stays bounded by the column count. */
+typedef struct {
+    uint32_t *out;
+    uint64_t *dense;
+} sink_t;
+
+static inline void
+put(sink_t *s, uint32_t column)
+{
+    if (s->dense)
+        s->dense[column]++;
+    else
+        *s->out++ = column;
+}
+
+/* Word n-grams of lo..hi tokens.  Each token is read once, into its
+ * polynomial p (from zero) and K**len; the n-grams ending at a token are
+ * then grown leftward one token at a time, joining with a space:
+ *     poly(A + " " + Y) = poly(A)*K**(1+|Y|) + 32*K**|Y| + poly(Y)
+ * and hashed as fmix64(WORD_SEED*K**|ngram| + poly(ngram)), which is the
+ * streaming definition applied to the joined string. */
+static void
+hash_words(sink_t *s, const text_t *t, int lo, int hi, uint64_t mask,
+           uint32_t offset)
+{
+    uint64_t poly[MAX_N], power[MAX_N]; /* the last `hi` tokens, a ring */
+    uint64_t ntok = 0;
+    Py_ssize_t i = 0;
+    while (i < t->len) {
+        uint64_t p = 0, k = 1, sp, sk;
+        int n, slot;
+        if (!is_word(cp_at(t, i))) {
+            i++;
+            continue;
+        }
+        for (; i < t->len; i++) {
+            Py_UCS4 c = cp_at(t, i);
+            if (!is_word(c))
+                break;
+            p = p * HASH_K + c;
+            k *= HASH_K;
+        }
+        slot = (int)(ntok % (uint64_t)hi);
+        poly[slot] = p;
+        power[slot] = k;
+        ntok++;
+        sp = p;
+        sk = k;
+        for (n = 1; n <= hi && (uint64_t)n <= ntok; n++) {
+            if (n > 1) {
+                int j = (int)((ntok - (uint64_t)n) % (uint64_t)hi);
+                sp = poly[j] * (HASH_K * sk) + 32 * sk + sp;
+                sk = power[j] * HASH_K * sk;
+            }
+            if (n >= lo)
+                put(s, offset + (uint32_t)(fmix64(WORD_SEED * sk + sp) & mask));
+        }
+    }
+}
+
+/* Character n-grams of lo..hi code points inside each whitespace-separated
+ * piece padded with one space each side.  Windows are hashed by streaming
+ * from each start, emitting as the window passes each wanted length. */
+static void
+hash_chars(sink_t *s, const text_t *t, int lo, int hi, uint64_t mask,
+           uint32_t offset)
+{
+    Py_ssize_t i = 0;
+    while (i < t->len) {
+        Py_ssize_t start, m, w;
+        if (Py_UNICODE_ISSPACE(cp_at(t, i))) {
+            i++;
+            continue;
+        }
+        start = i;
+        while (i < t->len && !Py_UNICODE_ISSPACE(cp_at(t, i)))
+            i++;
+        m = i - start + 2; /* padded length */
+        for (w = 0; w < m; w++) {
+            uint64_t h = CHAR_SEED;
+            int n;
+            for (n = 1; n <= hi && w + n <= m; n++) {
+                Py_ssize_t pos = w + n - 1;
+                Py_UCS4 c =
+                    (pos == 0 || pos == m - 1) ? 32 : cp_at(t, start + pos - 1);
+                h = h * HASH_K + c;
+                if (n >= lo)
+                    put(s, offset + (uint32_t)(fmix64(h) & mask));
+            }
+        }
+    }
+}
+
+typedef struct {
+    int wlo, whi, wbits, clo, chi, cbits;
+} ngram_spec;
+
+/* At most this many n-grams in a text of `len` code points: it has at
+ * most (len + 1) / 2 tokens, and its padded pieces at most 2 * len + 1
+ * code points in all, so as many windows of each length. */
+static uint64_t
+ngram_bound(Py_ssize_t len, const ngram_spec *sp)
+{
+    uint64_t n = (uint64_t)len, bound = 0;
+    if (sp->wbits)
+        bound += (uint64_t)(sp->whi - sp->wlo + 1) * ((n + 1) / 2);
+    if (sp->cbits)
+        bound += (uint64_t)(sp->chi - sp->clo + 1) * (2 * n + 1);
+    return bound;
+}
+
+/* Stable LSD radix sort on bytes: linear, and rows are small enough that
+ * its counters beat a comparison sort's log factor.  All digits are
+ * counted in one read; a byte that is the same in every item needs no
+ * pass.  Returns whichever of the two arrays holds the result. */
+static uint32_t *
+sort_columns(uint32_t *a, uint32_t *tmp, size_t n, int passes)
+{
+    uint32_t count[4][256];
+    size_t i;
+    int p, d;
+    if (n <= 32) { /* insertion sort: no counters to clear */
+        for (i = 1; i < n; i++) {
+            uint32_t x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > x; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return a;
+    }
+    memset(count, 0, sizeof(count));
+    for (i = 0; i < n; i++) {
+        uint32_t x = a[i];
+        count[0][x & 0xff]++;
+        count[1][(x >> 8) & 0xff]++;
+        count[2][(x >> 16) & 0xff]++;
+        count[3][x >> 24]++;
+    }
+    for (p = 0; p < passes; p++) {
+        uint32_t *c = count[p], sum = 0, *swap;
+        int shift = 8 * p;
+        if (c[(a[0] >> shift) & 0xff] == n)
+            continue;
+        for (d = 0; d < 256; d++) {
+            uint32_t k = c[d];
+            c[d] = sum;
+            sum += k;
+        }
+        for (i = 0; i < n; i++)
+            tmp[c[(a[i] >> shift) & 0xff]++] = a[i];
+        swap = a;
+        a = tmp;
+        tmp = swap;
+    }
+    return a;
+}
+
+/* One call's working memory and output. */
+typedef struct {
+    uint32_t wcols, ccols, ncols; /* ncols <= 2**31 */
+    int passes;                   /* radix passes: bytes in a column number */
+    uint64_t dense_at;            /* n-gram bound from which a row goes dense */
+    uint32_t *buf, *tmp;          /* a row's columns, and sorting scratch */
+    size_t cap;
+    uint64_t *dense;              /* per-column counts, allocated if needed */
+    PyObject *indices_obj, *counts_obj; /* bytearrays holding the output */
+    int32_t *indices, *counts;    /* their buffers */
+    size_t nnz, out_cap;
+    PyThreadState *thread;        /* saved while the GIL is released */
+} batch_t;
+
+static inline void
+push(batch_t *b, uint32_t column, uint64_t count)
+{
+    b->indices[b->nnz] = (int32_t)column;
+    b->counts[b->nnz] = (int32_t)count;
+    b->nnz++;
+}
+
+/* Make room for `need` output items.  The output is written straight into
+ * the bytearrays returned, so it is never copied; resizing them needs the
+ * GIL, taken back for that moment (a handful of times per call). */
+static int
+reserve_output(batch_t *b, size_t need)
+{
+    size_t cap = b->out_cap ? b->out_cap : 1024;
+    Py_ssize_t bytes;
+    int failed;
+    if (need <= b->out_cap)
+        return OK;
+    while (cap < need) {
+        if (cap > (size_t)PY_SSIZE_T_MAX / 2 / sizeof(int32_t))
+            return ERR_NOMEM;
+        cap *= 2;
+    }
+    PyEval_RestoreThread(b->thread);
+    bytes = (Py_ssize_t)(cap * sizeof(int32_t));
+    failed = PyByteArray_Resize(b->indices_obj, bytes) < 0 ||
+             PyByteArray_Resize(b->counts_obj, bytes) < 0;
+    if (failed)
+        PyErr_Clear(); /* reported as ERR_NOMEM once the batch unwinds */
+    b->indices = (int32_t *)PyByteArray_AS_STRING(b->indices_obj);
+    b->counts = (int32_t *)PyByteArray_AS_STRING(b->counts_obj);
+    b->thread = PyEval_SaveThread();
+    if (failed)
+        return ERR_NOMEM;
+    b->out_cap = cap;
+    return OK;
+}
+
+/* Hash one text and append its row, sorted and with equal columns
+ * counted, to the output. */
+static int
+hash_row(batch_t *b, const text_t *t, const ngram_spec *sp)
+{
+    uint64_t bound = ngram_bound(t->len, sp);
+    sink_t s = {NULL, NULL};
+    size_t stored, i, cap;
+    if (bound >= b->dense_at) {
+        if (!b->dense && !(b->dense = calloc(b->ncols, sizeof(uint64_t))))
+            return ERR_NOMEM;
+        s.dense = b->dense;
+    } else {
+        cap = b->cap;
+        if (grow((void **)&b->buf, &b->cap, (size_t)bound, sizeof(uint32_t)) ||
+            grow((void **)&b->tmp, &cap, b->cap, sizeof(uint32_t)))
+            return ERR_NOMEM;
+        s.out = b->buf;
+    }
+    if (b->wcols)
+        hash_words(&s, t, sp->wlo, sp->whi, b->wcols - 1, 0);
+    if (b->ccols)
+        hash_chars(&s, t, sp->clo, sp->chi, b->ccols - 1, b->wcols);
+    stored = s.dense ? b->ncols : (size_t)(s.out - b->buf);
+    if (reserve_output(b, b->nnz + stored))
+        return ERR_NOMEM;
+    if (s.dense) {
+        int status = OK;
+        for (i = 0; i < b->ncols; i++)
+            if (b->dense[i]) {
+                if (b->dense[i] > INT32_MAX)
+                    status = ERR_OVERFLOW;
+                push(b, (uint32_t)i, b->dense[i]);
+                b->dense[i] = 0;
+            }
+        return status;
+    }
+    if (stored) {
+        uint32_t *sorted = sort_columns(b->buf, b->tmp, stored, b->passes);
+        size_t run = 0;
+        for (i = 1; i <= stored; i++)
+            if (i == stored || sorted[i] != sorted[run]) {
+                push(b, sorted[run], i - run);
+                run = i;
+            }
+    }
+    return OK;
+}
+
+/* The whole batch, without the GIL: texts are kept alive by a tuple the
+ * caller holds, and str objects never change. */
+static int
+hash_batch(const text_t *texts, Py_ssize_t n, const ngram_spec *sp,
+           int64_t *indptr, batch_t *b)
+{
+    Py_ssize_t r;
+    b->wcols = sp->wbits ? UINT32_C(1) << sp->wbits : 0;
+    b->ccols = sp->cbits ? UINT32_C(1) << sp->cbits : 0;
+    b->ncols = b->wcols + b->ccols;
+    for (b->passes = 0;
+         b->passes < 4 && b->ncols && ((b->ncols - 1) >> (8 * b->passes));
+         b->passes++)
+        ;
+    b->dense_at = b->ncols ? b->ncols : 1; /* no columns: nothing stored */
+    indptr[0] = 0;
+    for (r = 0; r < n; r++) {
+        int status = hash_row(b, &texts[r], sp);
+        if (status)
+            return status;
+        indptr[r + 1] = (int64_t)b->nnz;
+    }
+    return OK;
+}
+
+static int
+check_range(int lo, int hi, int bits, const char *name)
+{
+    if (bits == 0)
+        return 0;
+    if (bits < 0 || bits > 30 || lo < 1 || hi < lo || hi > MAX_N) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: need 1 <= low <= high <= %d and 0 <= bits <= 30",
+                     name, MAX_N);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(hash_ngrams_doc,
+"hash_ngrams(texts, word_lo, word_hi, word_bits, char_lo, char_hi, char_bits)\n"
+"--\n\n"
+"Hashed word and char_wb n-gram counts of each str, as CSR parts:\n"
+"bytearrays of int64 indptr, int32 indices, int32 counts. bits=0 turns an\n"
+"analyzer off. See stripper.native.hash_ngrams.");
+
+static PyObject *
+core_hash_ngrams(PyObject *self, PyObject *args)
+{
+    PyObject *seq, *tuple, *indptr_obj = NULL, *result = NULL;
+    ngram_spec sp;
+    Py_ssize_t n, i, nbytes;
+    text_t *texts = NULL;
+    batch_t b;
+    int status;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Oiiiiii:hash_ngrams", &seq, &sp.wlo, &sp.whi,
+                          &sp.wbits, &sp.clo, &sp.chi, &sp.cbits))
+        return NULL;
+    if (check_range(sp.wlo, sp.whi, sp.wbits, "word") ||
+        check_range(sp.clo, sp.chi, sp.cbits, "char"))
+        return NULL;
+    tuple = PySequence_Tuple(seq);
+    if (!tuple)
+        return NULL;
+    memset(&b, 0, sizeof(b));
+    n = PyTuple_GET_SIZE(tuple);
+    texts = PyMem_Malloc(sizeof(text_t) * (size_t)(n ? n : 1));
+    if (!texts) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *s = PyTuple_GET_ITEM(tuple, i);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "texts[%zd] is %.100s, not str", i,
+                         Py_TYPE(s)->tp_name);
+            goto done;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(s) < 0)
+            goto done;
+#endif
+        texts[i].kind = PyUnicode_KIND(s);
+        texts[i].data = PyUnicode_DATA(s);
+        texts[i].len = PyUnicode_GET_LENGTH(s);
+    }
+    indptr_obj = PyByteArray_FromStringAndSize(
+        NULL, (n + 1) * (Py_ssize_t)sizeof(int64_t));
+    b.indices_obj = PyByteArray_FromStringAndSize(NULL, 0);
+    b.counts_obj = PyByteArray_FromStringAndSize(NULL, 0);
+    if (!indptr_obj || !b.indices_obj || !b.counts_obj)
+        goto done;
+    b.thread = PyEval_SaveThread();
+    status = hash_batch(texts, n, &sp,
+                        (int64_t *)PyByteArray_AS_STRING(indptr_obj), &b);
+    PyEval_RestoreThread(b.thread);
+    if (status) {
+        raise_status(status, "");
+        goto done;
+    }
+    nbytes = (Py_ssize_t)(b.nnz * sizeof(int32_t));
+    if (PyByteArray_Resize(b.indices_obj, nbytes) == 0 &&
+        PyByteArray_Resize(b.counts_obj, nbytes) == 0)
+        result = PyTuple_Pack(3, indptr_obj, b.indices_obj, b.counts_obj);
+done:
+    free(b.buf);
+    free(b.tmp);
+    free(b.dense);
+    Py_XDECREF(indptr_obj);
+    Py_XDECREF(b.indices_obj);
+    Py_XDECREF(b.counts_obj);
+    PyMem_Free(texts);
+    Py_DECREF(tuple);
+    return result;
+}
+
+/* ------------------------------------------------------------ split lines */
+
+typedef struct {
+    int64_t *spans;
+    size_t len, cap;
+} spans_t;
+
+/* Lines are the runs between break characters.  "\r\n" need not be seen
+ * as one break: the empty line between its two characters is blank and
+ * yields no span either way. */
+static int
+split_text(const text_t *t, spans_t *out)
+{
+    Py_ssize_t i, line = 0;
+    for (i = 0; i <= t->len; i++) {
+        Py_ssize_t s, e;
+        if (i < t->len && !is_break(cp_at(t, i)))
+            continue;
+        s = line;
+        e = i;
+        while (s < e && Py_UNICODE_ISSPACE(cp_at(t, s)))
+            s++;
+        while (e > s && Py_UNICODE_ISSPACE(cp_at(t, e - 1)))
+            e--;
+        if (s < e) {
+            if (grow((void **)&out->spans, &out->cap, out->len + 2,
+                     sizeof(int64_t)))
+                return ERR_NOMEM;
+            out->spans[out->len++] = s;
+            out->spans[out->len++] = e;
+        }
+        line = i + 1;
+    }
+    return OK;
+}
+
+PyDoc_STRVAR(split_lines_doc,
+"split_lines(text)\n--\n\n"
+"(start, end) of each non-blank line of text, whitespace stripped, as a\n"
+"bytearray of int64 pairs. See stripper.native.split_lines.");
+
+static PyObject *
+core_split_lines(PyObject *self, PyObject *arg)
+{
+    text_t t;
+    spans_t out = {NULL, 0, 0};
+    int status;
+    PyObject *result;
+    (void)self;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "text is %.100s, not str",
+                     Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(arg) < 0)
+        return NULL;
+#endif
+    t.kind = PyUnicode_KIND(arg);
+    t.data = PyUnicode_DATA(arg);
+    t.len = PyUnicode_GET_LENGTH(arg);
+    Py_BEGIN_ALLOW_THREADS
+    status = split_text(&t, &out);
+    Py_END_ALLOW_THREADS
+    result = status ? raise_status(status, "")
+                    : bytearray_from(out.spans, sizeof(int64_t) * out.len);
+    free(out.spans);
+    return result;
+}
+
+/* ----------------------------------------------------------------- trees */
+
+/* One node, packed so that a walk touches one cache line per step; the
+ * copy also means no other thread can change the tree once checked. */
+typedef struct {
+    double threshold, value;
+    int32_t feature, left, right;
+    uint8_t leaf, missing_left;
+} node_t;
+
+enum { T_X, T_FEATURE, T_THRESHOLD, T_MISSING, T_LEFT, T_RIGHT, T_LEAF,
+       T_VALUE, T_ROOTS, T_OUT, T_COUNT };
+
+PyDoc_STRVAR(tree_predict_doc,
+"tree_predict(X, feature, threshold, missing_left, left, right, leaf, value,\n"
+"             roots, baseline, out)\n--\n\n"
+"Write into out[i] the baseline plus the leaf value each tree gives row\n"
+"X[i]. See stripper.native.tree_predict.");
+
+static PyObject *
+core_tree_predict(PyObject *self, PyObject *args)
+{
+    static const char types[T_COUNT] = {'d', 'i', 'd', 'B', 'i', 'i', 'B',
+                                        'd', 'i', 'd'};
+    static const char *names[T_COUNT] = {"X", "feature", "threshold",
+                                         "missing_left", "left", "right",
+                                         "leaf", "value", "roots", "out"};
+    PyObject *obj[T_COUNT];
+    Py_buffer v[T_COUNT];
+    double baseline;
+    int got = 0, k;
+    node_t *nodes = NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n, m, count, ntrees, i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOdO:tree_predict", &obj[T_X],
+                          &obj[T_FEATURE], &obj[T_THRESHOLD], &obj[T_MISSING],
+                          &obj[T_LEFT], &obj[T_RIGHT], &obj[T_LEAF],
+                          &obj[T_VALUE], &obj[T_ROOTS], &baseline, &obj[T_OUT]))
+        return NULL;
+    for (; got < T_COUNT; got++)
+        if (get_array(obj[got], &v[got], types[got], got == T_X ? 2 : 1,
+                      got == T_OUT, names[got]) < 0)
+            goto done;
+    n = v[T_X].shape[0];
+    m = v[T_X].shape[1];
+    count = v[T_FEATURE].shape[0];
+    ntrees = v[T_ROOTS].shape[0];
+    for (k = T_FEATURE; k <= T_VALUE; k++)
+        if (v[k].shape[0] != count) {
+            PyErr_SetString(PyExc_ValueError, "tree arrays differ in length");
+            goto done;
+        }
+    if (v[T_OUT].shape[0] != n) {
+        PyErr_SetString(PyExc_ValueError, "out must have one item per row");
+        goto done;
+    }
+    nodes = PyMem_Malloc(sizeof(node_t) * (size_t)(count ? count : 1));
+    if (!nodes) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        node_t *d = &nodes[i];
+        d->feature = ((const int32_t *)v[T_FEATURE].buf)[i];
+        d->threshold = ((const double *)v[T_THRESHOLD].buf)[i];
+        d->missing_left = ((const uint8_t *)v[T_MISSING].buf)[i] != 0;
+        d->left = ((const int32_t *)v[T_LEFT].buf)[i];
+        d->right = ((const int32_t *)v[T_RIGHT].buf)[i];
+        d->leaf = ((const uint8_t *)v[T_LEAF].buf)[i] != 0;
+        d->value = ((const double *)v[T_VALUE].buf)[i];
+        /* Children after their parent: every walk ends, inside the array. */
+        if (!d->leaf && (d->feature < 0 || d->feature >= m || d->left <= i ||
+                         d->left >= count || d->right <= i ||
+                         d->right >= count)) {
+            PyErr_Format(PyExc_ValueError,
+                         "node %zd: feature or child out of range", i);
+            goto done;
+        }
+    }
+    for (i = 0; i < ntrees; i++) {
+        int32_t root = ((const int32_t *)v[T_ROOTS].buf)[i];
+        if (root < 0 || root >= count) {
+            PyErr_Format(PyExc_ValueError, "tree %zd: root out of range", i);
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const double *X = v[T_X].buf;
+        const int32_t *roots = v[T_ROOTS].buf;
+        double *out = v[T_OUT].buf;
+        Py_ssize_t r, t;
+        for (r = 0; r < n; r++) {
+            const double *x = X + r * m;
+            /* Summed in tree order from the baseline, as scikit-learn does. */
+            double acc = baseline;
+            for (t = 0; t < ntrees; t++) {
+                const node_t *d = &nodes[roots[t]];
+                while (!d->leaf) {
+                    double value = x[d->feature];
+                    int left = isnan(value) ? d->missing_left
+                                            : value <= d->threshold;
+                    d = &nodes[left ? d->left : d->right];
+                }
+                acc += d->value;
+            }
+            out[r] = acc;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(nodes);
+    while (got-- > 0)
+        PyBuffer_Release(&v[got]);
+    return result;
+}
+
+/* ------------------------------------------------------- linear scoring */
+
+/* The CSR structure shared by tfidf_weights and sparse_dot. */
+typedef struct {
+    Py_buffer indptr, indices;
+    Py_ssize_t rows, nnz;
+} csr_t;
+
+static int
+get_csr(PyObject *indptr, PyObject *indices, csr_t *c)
+{
+    const int64_t *p;
+    Py_ssize_t r;
+    if (get_array(indptr, &c->indptr, 'q', 1, 0, "indptr") < 0)
+        return -1;
+    if (get_array(indices, &c->indices, 'i', 1, 0, "indices") < 0) {
+        PyBuffer_Release(&c->indptr);
+        return -1;
+    }
+    c->rows = c->indptr.shape[0] - 1;
+    c->nnz = c->indices.shape[0];
+    p = c->indptr.buf;
+    if (c->rows < 0 || p[0] != 0 || p[c->rows] != c->nnz)
+        goto bad;
+    for (r = 0; r < c->rows; r++)
+        if (p[r + 1] < p[r])
+            goto bad;
+    return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError,
+                    "indptr must rise from 0 to len(indices)");
+    PyBuffer_Release(&c->indptr);
+    PyBuffer_Release(&c->indices);
+    return -1;
+}
+
+/* Which of the blocks [b[k], b[k+1]) holds column `col`, or -1. */
+static inline Py_ssize_t
+block_of(const int64_t *b, Py_ssize_t nb, int64_t col)
+{
+    Py_ssize_t lo = 0, hi = nb;
+    if (nb <= 0 || col < b[0] || col >= b[nb])
+        return -1;
+    while (hi - lo > 1) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (col >= b[mid])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct {
+    const int64_t *indptr;
+    const int32_t *indices, *counts;
+    const void *idf;
+    int idf_is_float;
+    Py_ssize_t rows, ncols; /* ncols < 0: no idf, any column */
+    int sublinear;
+    const int64_t *blocks;
+    Py_ssize_t nblocks;
+    double *sums, *out;
+} tfidf_t;
+
+/* Column bounds are checked here, while reading, rather than beforehand:
+ * with the GIL released another thread could change the arrays between a
+ * check and the use. */
+static int
+tfidf_rows(const tfidf_t *w)
+{
+    Py_ssize_t r, j, k;
+    for (r = 0; r < w->rows; r++) {
+        int64_t a = w->indptr[r], b = w->indptr[r + 1];
+        for (k = 0; k < w->nblocks; k++)
+            w->sums[k] = 0.0;
+        for (j = a; j < b; j++) {
+            int32_t col = w->indices[j], count = w->counts[j];
+            double x;
+            if (col < 0 || (w->ncols >= 0 && col >= w->ncols))
+                return ERR_VALUE;
+            if (w->sublinear) {
+                if (count < 1)
+                    return ERR_VALUE;
+                x = 1.0 + log((double)count);
+            } else {
+                x = (double)count;
+            }
+            if (w->idf)
+                x *= real_at(w->idf, w->idf_is_float, col);
+            w->out[j] = x;
+            if (w->nblocks) {
+                k = block_of(w->blocks, w->nblocks, col);
+                if (k < 0)
+                    return ERR_VALUE;
+                w->sums[k] += x * x;
+            }
+        }
+        if (!w->nblocks)
+            continue;
+        for (k = 0; k < w->nblocks; k++)
+            w->sums[k] = sqrt(w->sums[k]);
+        for (j = a; j < b; j++) {
+            double norm =
+                w->sums[block_of(w->blocks, w->nblocks, w->indices[j])];
+            if (norm > 0.0)
+                w->out[j] /= norm;
+        }
+    }
+    return OK;
+}
+
+PyDoc_STRVAR(tfidf_weights_doc,
+"tfidf_weights(indptr, indices, counts, idf, sublinear, blocks, out)\n--\n\n"
+"Write into out the weight of each stored item: tf (count, or 1+log(count)\n"
+"when sublinear) times idf[column] (idf may be None), then l2-normalised per\n"
+"row within each column block [blocks[k], blocks[k+1]) (blocks may be\n"
+"None). See stripper.native.tfidf_weights.");
+
+static PyObject *
+core_tfidf_weights(PyObject *self, PyObject *args)
+{
+    PyObject *indptr, *indices, *counts, *idf, *blocks, *out, *result = NULL;
+    int sublinear, status;
+    csr_t c;
+    Py_buffer vc, vi, vb, vo;
+    int have_i = 0, have_b = 0, have_c = 0, have_o = 0;
+    tfidf_t w;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOpOO:tfidf_weights", &indptr, &indices,
+                          &counts, &idf, &sublinear, &blocks, &out))
+        return NULL;
+    if (get_csr(indptr, indices, &c) < 0)
+        return NULL;
+    memset(&w, 0, sizeof(w));
+    if (get_array(counts, &vc, 'i', 1, 0, "counts") < 0)
+        goto done;
+    have_c = 1;
+    if (get_array(out, &vo, 'd', 1, 1, "out") < 0)
+        goto done;
+    have_o = 1;
+    if (vc.shape[0] != c.nnz || vo.shape[0] != c.nnz) {
+        PyErr_SetString(PyExc_ValueError, "counts and out must match indices");
+        goto done;
+    }
+    w.ncols = -1;
+    if (idf != Py_None) {
+        if (get_array(idf, &vi, 'F', 1, 0, "idf") < 0)
+            goto done;
+        have_i = 1;
+        w.idf = vi.buf;
+        w.idf_is_float = vi.itemsize == 4;
+        w.ncols = vi.shape[0];
+    }
+    if (blocks != Py_None) {
+        Py_ssize_t k;
+        if (get_array(blocks, &vb, 'q', 1, 0, "blocks") < 0)
+            goto done;
+        have_b = 1;
+        w.blocks = vb.buf;
+        w.nblocks = vb.shape[0] - 1;
+        for (k = 0; k < w.nblocks; k++)
+            if (w.blocks[k + 1] <= w.blocks[k])
+                w.nblocks = -1;
+        if (w.nblocks < 1) {
+            PyErr_SetString(PyExc_ValueError,
+                            "blocks must be at least two rising boundaries");
+            goto done;
+        }
+        w.sums = PyMem_Malloc(sizeof(double) * (size_t)w.nblocks);
+        if (!w.sums) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    w.indptr = c.indptr.buf;
+    w.indices = c.indices.buf;
+    w.counts = vc.buf;
+    w.rows = c.rows;
+    w.sublinear = sublinear;
+    w.out = vo.buf;
+    Py_BEGIN_ALLOW_THREADS
+    status = tfidf_rows(&w);
+    Py_END_ALLOW_THREADS
+    if (status)
+        raise_status(status, "a column is outside idf or blocks, or a count "
+                             "is below 1 with sublinear tf");
+    else
+        result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(w.sums);
+    if (have_b)
+        PyBuffer_Release(&vb);
+    if (have_i)
+        PyBuffer_Release(&vi);
+    if (have_o)
+        PyBuffer_Release(&vo);
+    if (have_c)
+        PyBuffer_Release(&vc);
+    PyBuffer_Release(&c.indptr);
+    PyBuffer_Release(&c.indices);
+    return result;
+}
+
+PyDoc_STRVAR(sparse_dot_doc,
+"sparse_dot(indptr, indices, data, W, intercept, out)\n--\n\n"
+"Write into out[i, c] the sum over row i's items of data * W[c, column],\n"
+"plus intercept[c]. See stripper.native.sparse_dot.");
+
+static PyObject *
+core_sparse_dot(PyObject *self, PyObject *args)
+{
+    PyObject *indptr, *indices, *data, *weights, *intercept, *out;
+    PyObject *result = NULL;
+    csr_t c;
+    Py_buffer vd, vw, vi, vo;
+    int got = 0, status = OK;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOOO:sparse_dot", &indptr, &indices, &data,
+                          &weights, &intercept, &out))
+        return NULL;
+    if (get_csr(indptr, indices, &c) < 0)
+        return NULL;
+    if (get_array(data, &vd, 'd', 1, 0, "data") < 0)
+        goto done;
+    got++;
+    if (get_array(weights, &vw, 'F', 2, 0, "W") < 0)
+        goto done;
+    got++;
+    if (get_array(intercept, &vi, 'd', 1, 0, "intercept") < 0)
+        goto done;
+    got++;
+    if (get_array(out, &vo, 'd', 2, 1, "out") < 0)
+        goto done;
+    got++;
+    if (vd.shape[0] != c.nnz || vi.shape[0] != vw.shape[0] ||
+        vo.shape[0] != c.rows || vo.shape[1] != vw.shape[0]) {
+        PyErr_SetString(PyExc_ValueError, "sparse_dot: shapes do not match");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const int64_t *p = c.indptr.buf;
+        const int32_t *idx = c.indices.buf;
+        const double *x = vd.buf, *b = vi.buf;
+        double *o = vo.buf;
+        Py_ssize_t k = vw.shape[0], ncols = vw.shape[1], r, cls, j;
+        int is_float = vw.itemsize == 4;
+        for (r = 0; r < c.rows && !status; r++)
+            for (cls = 0; cls < k; cls++) {
+                /* In item order from zero, then the intercept: the order
+                 * scipy's CSR product and the numpy twin use. */
+                double acc = 0.0;
+                for (j = p[r]; j < p[r + 1]; j++) {
+                    if (idx[j] < 0 || idx[j] >= ncols) {
+                        status = ERR_VALUE;
+                        break;
+                    }
+                    acc += x[j] *
+                           real_at(vw.buf, is_float, cls * ncols + idx[j]);
+                }
+                o[r * k + cls] = acc + b[cls];
+            }
+    }
+    Py_END_ALLOW_THREADS
+    if (status)
+        raise_status(status, "a column is outside W");
+    else
+        result = Py_NewRef(Py_None);
+done:
+    if (got > 3)
+        PyBuffer_Release(&vo);
+    if (got > 2)
+        PyBuffer_Release(&vi);
+    if (got > 1)
+        PyBuffer_Release(&vw);
+    if (got > 0)
+        PyBuffer_Release(&vd);
+    PyBuffer_Release(&c.indptr);
+    PyBuffer_Release(&c.indices);
+    return result;
+}
+
+/* ---------------------------------------------------------------- module */
+
+static PyMethodDef core_methods[] = {
+    {"hash_ngrams", core_hash_ngrams, METH_VARARGS, hash_ngrams_doc},
+    {"split_lines", core_split_lines, METH_O, split_lines_doc},
+    {"tree_predict", core_tree_predict, METH_VARARGS, tree_predict_doc},
+    {"tfidf_weights", core_tfidf_weights, METH_VARARGS, tfidf_weights_doc},
+    {"sparse_dot", core_sparse_dot, METH_VARARGS, sparse_dot_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+core_exec(PyObject *module)
+{
+    return PyModule_AddIntConstant(module, "MAX_N", MAX_N);
+}
+
+static PyModuleDef_Slot core_slots[] = {
+    {Py_mod_exec, core_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT,
+    "stripper._core",
+    "The compiled hot path of stripper's scoring; use stripper.native.",
+    0,
+    core_methods,
+    core_slots,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    return PyModuleDef_Init(&core_module);
+}
