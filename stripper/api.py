@@ -13,14 +13,14 @@ from .settings import DEFAULTS
 class Stripper:
     """A model, loaded once on first use, and default options for every call.
 
-    ``Stripper(model=None)`` uses the bundled default model. Keyword
+    ``Stripper(model=None)`` uses the bundled default model; ``model`` may
+    name another model folder (see :mod:`stripper.modelfile`). Keyword
     options are those of :class:`stripper.settings.Settings`; options given
     to a call override them for that call.
     """
 
-    def __init__(self, model=None, trust_model=False, **options):
+    def __init__(self, model=None, **options):
         self.model_path = model
-        self.trust_model = trust_model
         self.settings = DEFAULTS.with_options(**options)
         self._model = None
 
@@ -28,7 +28,7 @@ class Stripper:
     def model(self):
         """The loaded :class:`stripper.scoring.Model` (loaded, and checked, on first use)."""
         if self._model is None:
-            self._model = load_model(self.model_path, trust=self.trust_model)
+            self._model = load_model(self.model_path)
         return self._model
 
     @property

@@ -106,7 +106,7 @@ def clean_tree(inputs, outdir, jobs=None, resume=False, report=None, scheduler=N
     (``tcp://host:port``), the workers of a dask.distributed cluster.
     ``report`` is a JSONL audit log of every removed block. ``progress``
     is called with the :class:`Summary` after each file. ``options`` go
-    to :class:`stripper.Stripper` (``model``, ``trust_model``, settings).
+    to :class:`stripper.Stripper` (``model`` and the settings).
     """
     outdir = Path(outdir)
     check_outdir(inputs, outdir)

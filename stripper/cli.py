@@ -19,10 +19,10 @@ from .labels import BOILERPLATE, BOILERPLATE_KINDS
 from .settings import DEFAULTS, MAX_RECORD_BYTES
 
 LABEL_COLOURS = {BOILERPLATE: "red"}
-#: Loggers whose warnings reach stderr even without -v: a model loaded
-#: without a verified digest, bytes replaced while decoding, HTML found or
-#: not found where it was not expected.
-ALWAYS_WARN = ("stripper.modelfile", "stripper.textio", "stripper.html", "stripper.jsonl")
+#: Loggers whose warnings reach stderr even without -v: bytes replaced
+#: while decoding, HTML found or not found where it was not expected,
+#: skipped records, a compiled core that could not be loaded.
+ALWAYS_WARN = ("stripper.textio", "stripper.html", "stripper.jsonl", "stripper.native")
 
 
 def _fail_cleanly(function):
@@ -99,10 +99,7 @@ _THRESHOLD, _TARGETS = _default_threshold()
 @click.option("--keep", "keep", multiple=True, type=click.Choice(BOILERPLATE_KINDS),
               help="Keep this kind of debris (repeatable).")
 @click.option("--model", type=click.Path(path_type=Path),
-              help="Model file (stripper.joblib, with its card beside it) or its directory.")
-@click.option("--trust-model", is_flag=True,
-              help="Load --model even if its card is missing or its SHA-256 differs. "
-                   "A model file can run code: only for files you trust.")
+              help="Another model: a folder with card.json and its arrays.")
 @click.option("--explain", is_flag=True,
               help="Show every block with score, label, kind and the rule that removed it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -113,9 +110,8 @@ _THRESHOLD, _TARGETS = _default_threshold()
 @click.option("--split-glued/--no-split-glued", default=DEFAULTS.split_glued, show_default=True,
               help="Cut debris glued onto the start or end of a kept paragraph.")
 @click.option("--run-margin", type=click.FloatRange(0, 1), default=DEFAULTS.run_margin,
-              show_default=True,
-              help="A block scoring within this of the threshold goes when a neighbour goes "
-                   "(0: decide each block by the threshold alone).")
+              help="A unit scoring within this of the threshold goes when a neighbour goes "
+                   "(0: decide each unit by the threshold alone) [default: the model's].")
 @click.option("--html", is_flag=True,
               help="Input is HTML (stdin, or JSONL fields): extract the main text first. "
                    ".html/.htm files always are; stdin that opens like a page is too.")
@@ -140,15 +136,12 @@ _THRESHOLD, _TARGETS = _default_threshold()
               help="Directories: run on this dask.distributed cluster (pip install "
                    "'stripper[dask]').")
 @_fail_cleanly
-def clean(inputs, output, threshold, keep_target, keep, model, trust_model, explain, fmt,
+def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
           reflow, split_glued, run_margin, html, jsonl, field, meta, on_error, max_record_bytes,
           jobs, resume, report, scheduler):
     """Clean FILES (or stdin, or -) and print the reporting; or DIRS into -o OUTDIR."""
     from .jsonl import StreamOptions
-    from .modelfile import MODEL_FILE
-    if model is not None and model.is_dir():
-        model = model / MODEL_FILE
-    options = dict(model=model, trust_model=trust_model, threshold=threshold,
+    options = dict(model=model, threshold=threshold,
                    keep_target=keep_target, keep=keep, reflow=reflow, split_glued=split_glued,
                    run_margin=run_margin)
     stream = StreamOptions(field=field, meta=meta, on_error=on_error, html=html,

@@ -5,11 +5,13 @@ files, ``-o``), directory batches, JSONL streams, HTML pages and Dask all
 call it, so they cannot disagree. For each text it returns the clean text
 and every block of the input, labelled. In call order:
 
-1. **Blocks.** Each text is cut into paragraphs (:func:`split_blocks`).
-2. **Scores.** The model scores every block beside its neighbours.
-3. **Decision.** A block goes when its score reaches the threshold; a run
-   of debris grows into its doubtful edges; a lead-in line ("Related:")
-   goes with the block it announces.
+1. **Units.** Each text is cut into the units the model scores: its lines
+   (or, for a model trained so, its paragraphs).
+2. **Scores.** The model scores every unit beside its neighbours.
+3. **Decision.** A unit goes when its score reaches the threshold; an
+   appeal at the end of a page takes its doubtful middle along (the tail
+   rule); a run of debris grows into its doubtful edges; a lead-in line
+   ("Related:") goes with the unit it announces.
 4. **Settling.** The kept blocks are scored again as the document they now
    form, until no decision changes (removing a run changes its neighbours'
    context). Optionally, debris glued onto a kept paragraph is cut off.
@@ -29,7 +31,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from .blocks import Block, split_blocks
+from .blocks import Block
 from .labels import BOILERPLATE, CONTENT
 from .render import kept_blocks, render_kept
 
@@ -77,14 +79,17 @@ class Cleaned:
 def clean_documents(texts, model, settings):
     """Clean ``texts`` with ``model``: a :class:`Cleaned` for each, in order.
 
-    ``settings`` is a :class:`stripper.settings.Settings`; its threshold is
-    resolved against the model here (see :func:`threshold_of`).
+    ``settings`` is a :class:`stripper.settings.Settings`; its threshold and
+    run margin are resolved against the model here (:func:`threshold_of`).
     """
     threshold = threshold_of(settings, model)
-    work = [_Work(text) for text in texts]
+    rules = {**model.rules, **({"run_margin": settings.run_margin}
+                               if settings.run_margin is not None else {})}
+    work = [_Work(text, model.split) for text in texts]
     pending = [w for w in work if w.current.strip()]
     while pending:
-        labelled = classify_round([w.current for w in pending], model, settings, threshold)
+        labelled = classify_round([w.current for w in pending], model, settings, threshold,
+                                  rules)
         pending = [w for w, blocks in zip(pending, labelled) if not w.advance(blocks, settings)]
     return [w.result() for w in work]
 
@@ -100,14 +105,14 @@ def threshold_of(settings, model):
 
 # ------------------------------------------------------------ one round
 
-def classify_round(texts, model, settings, threshold):
-    """Steps 1-5 on ``texts``: every block of each text, labelled."""
-    kept = [split_blocks(text) for text in texts]
+def classify_round(texts, model, settings, threshold, rules):
+    """Steps 1-5 on ``texts``: every unit of each text, labelled."""
+    kept = [model.split(text) for text in texts]
     removed = [[] for _ in texts]
     memo = {}
     active = [n for n in range(len(texts)) if kept[n]]
     while active:
-        changed = decide(active, kept, removed, model, settings, threshold, memo)
+        changed = decide(active, kept, removed, model, rules, threshold, memo)
         if settings.split_glued:
             changed |= cut_glued(texts, [n for n in active if n not in changed], kept, removed,
                                  model, threshold)
@@ -115,7 +120,7 @@ def classify_round(texts, model, settings, threshold):
     return [name_kinds(kept[n], removed[n], model) for n in range(len(texts))]
 
 
-def decide(active, kept, removed, model, settings, threshold, memo):
+def decide(active, kept, removed, model, rules, threshold, memo):
     """Score the kept blocks of the ``active`` documents and remove what goes.
 
     Moves removed blocks (with their score and rule) from ``kept`` to
@@ -125,7 +130,7 @@ def decide(active, kept, removed, model, settings, threshold, memo):
     changed = set()
     scores_of = model.document_scores([kept[n] for n in active], memo)
     for n, scores in zip(active, scores_of):
-        via = rules(kept[n], scores, threshold, settings.run_margin)
+        via = decide_units(kept[n], scores, threshold, rules)
         kept[n] = [replace(b, score=float(s)) for b, s in zip(kept[n], scores)]
         if any(via):
             removed[n].extend(replace(b, label=BOILERPLATE, via=v)
@@ -135,13 +140,46 @@ def decide(active, kept, removed, model, settings, threshold, memo):
     return changed
 
 
-def rules(blocks, scores, threshold, run_margin):
-    """Which blocks go and why: ``score``, ``run``, ``lead-in`` or ``""`` (stays)."""
+def decide_units(units, scores, threshold, rules):
+    """Which units go and why: ``score``, ``tail``, ``run``, ``lead-in``, or ``""`` (stays).
+
+    ``rules`` holds the model's ``run_margin`` and its tail rule's
+    ``tail_units``, ``tail_floor`` and ``tail_anchor`` (0 units: no tail rule).
+    """
     confident = scores >= threshold
-    grown = grow_runs(confident, scores, threshold - run_margin)
-    led = lead_ins(blocks, grown)
-    return ["score" if c else "run" if g else "lead-in" if lead else ""
-            for c, g, lead in zip(confident, grown, led)]
+    tail = tail_rule(confident, scores, threshold, rules.get("tail_units", 0),
+                     rules.get("tail_floor", 1.0), rules.get("tail_anchor", 0.0))
+    grown = grow_runs(tail, scores, threshold - rules.get("run_margin", 0.0))
+    led = lead_ins(units, grown)
+    return ["score" if c else "tail" if t else "run" if g else "lead-in" if lead else ""
+            for c, t, g, lead in zip(confident, tail, grown, led)]
+
+
+def tail_rule(going, scores, threshold, most, floor, anchor_margin):
+    """``going`` with an appeal at the end of a page taking its doubtful middle along.
+
+    When the last unit goes, the kept units just before that trailing run
+    go too if there are at most ``most`` of them, each scores at least
+    ``floor``, and the unit before them scores within ``anchor_margin`` of
+    the threshold: the header of an appeal ("A message from...") and its
+    buttons are confident, the paragraphs between them about the outlet's
+    troubles read half like reporting. Repeated while it fires.
+    """
+    going = going.copy()
+    while most and len(going) and going[-1]:
+        anchors = going | (scores >= threshold - anchor_margin)
+        last_kept = len(going) - 1
+        while last_kept >= 0 and going[last_kept]:
+            last_kept -= 1
+        anchor = last_kept
+        while anchor >= 0 and not anchors[anchor]:
+            anchor -= 1
+        middle = scores[anchor + 1:last_kept + 1]
+        if last_kept < 0 or anchor < 0 or last_kept - anchor > most \
+                or (len(middle) and middle.min() < floor):
+            break
+        going[anchor:last_kept + 1] = True
+    return going
 
 
 def grow_runs(going, scores, floor):
@@ -259,8 +297,9 @@ class _Work:
     ``current`` can be reported as spans of the input.
     """
 
-    def __init__(self, source):
+    def __init__(self, source, split):
         self.source = source
+        self.split = split
         self.current = source
         self.origin = [(0, len(source), 0)]
         self.settled = []  # blocks decided for good, as spans of the input
@@ -272,7 +311,8 @@ class _Work:
         kept_ids = {id(b) for b in kept}
         self.settled.extend(self._in_source([b for b in blocks if id(b) not in kept_ids]))
         clean, starts = render_kept(self.current, kept)
-        if clean != self.current and not _splits_alike(clean, kept):
+        if clean != self.current and \
+                [unit.text for unit in self.split(clean)] != [unit.text for unit in kept]:
             self.origin = [(start + low - block.start, start + high - block.start, source)
                            for block, start in zip(kept, starts)
                            for low, high, source in self._stretches(block)]
@@ -310,14 +350,11 @@ class _Work:
         return stretches
 
 
+
+
 def _strip_span(text, start, end):
     """``(start, end)`` narrowed past the whitespace at both ends of ``text[start:end]``."""
     piece = text[start:end]
     stripped = piece.strip()
     lead = len(piece) - len(piece.lstrip())
     return start + lead, start + lead + len(stripped)
-
-
-def _splits_alike(clean_text, kept):
-    """Does ``clean_text`` split into exactly the kept blocks' texts?"""
-    return [b.text for b in split_blocks(clean_text)] == [b.text for b in kept]

@@ -259,7 +259,14 @@ def _json_document(record, path):
         cursor = end
     return Document(id=record["id"], text=text, segments=segments,
                     group="real:" + record["publisher"], lang=record.get("lang", "en"),
-                    source=Path(path).parent.name, meta={"group": record.get("group", "")})
+                    source=corpus_name(path), meta={"group": record.get("group", ""),
+                                                    "site": record.get("site", "")})
+
+
+def corpus_name(path):
+    """The name of the corpus a JSON document belongs to: its folder (above ``docs/``)."""
+    parent = Path(path).resolve().parent
+    return parent.parent.name if parent.name == "docs" else parent.name
 
 
 def without_debris(doc):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blocks import split_blocks
-from .features import block_rows
 from .labels import AMBIGUOUS, BOILERPLATE, CONTENT
 
 
@@ -30,7 +29,8 @@ class LabelledBlocks:
 
     docs: list
     blocks: list        # per document, its blocks
-    rows: list          # one per block, all documents
+    texts: list         # one per block, all documents: the block's text
+    index: np.ndarray   # per block, its place in its document
     y: np.ndarray       # 1 debris, 0 content, -1 ambiguous
     kinds: list         # debris kind per row ("" when not debris)
     groups: np.ndarray  # publication per row
@@ -39,11 +39,11 @@ class LabelledBlocks:
     kind_codes: list    # per document: debris kind per character ("" elsewhere)
 
 
-def label_blocks(docs):
-    """Cut each document into blocks and label each by its characters."""
-    data = LabelledBlocks(docs, [], [], [], [], [], [], [], [])
+def label_blocks(docs, split=split_blocks):
+    """Cut each document into units with ``split`` and label each by its characters."""
+    data = LabelledBlocks(docs, [], [], [], [], [], [], [], [], [])
     for number, doc in enumerate(docs):
-        doc_blocks = split_blocks(doc.text)
+        doc_blocks = split(doc.text)
         codes, kind_codes = _char_labels(doc)
         data.blocks.append(doc_blocks)
         data.codes.append(codes)
@@ -52,10 +52,12 @@ def label_blocks(docs):
             label = _majority(np.bincount(codes[block.start:block.end], minlength=4))
             data.y.append(label)
             data.kinds.append(_majority_kind(kind_codes[block.start:block.end]) if label == 1 else "")
-        data.rows.extend(block_rows(doc_blocks, doc_key=number))
+        data.texts.extend(block.text for block in doc_blocks)
+        data.index.extend(range(len(doc_blocks)))
         data.groups.extend([doc.group] * len(doc_blocks))
         data.doc_of_row.extend([number] * len(doc_blocks))
-    data.y, data.groups = np.array(data.y), np.array(data.groups)
+    data.y, data.groups, data.index = np.array(data.y), np.array(data.groups), \
+        np.array(data.index, dtype=np.int64)
     data.doc_of_row = np.array(data.doc_of_row)
     return data
 
@@ -91,7 +93,7 @@ def row_masks(data, removed):
     for row_number, gone in enumerate(removed):
         if gone:
             number = data.doc_of_row[row_number]
-            block = data.blocks[number][data.rows[row_number]["index"]]
+            block = data.blocks[number][data.index[row_number]]
             masks[number][block.start:block.end] = True
     return masks
 
@@ -122,7 +124,8 @@ def measure(data, masks, doc_filter=None, kind=None):
         codes, gone = data.codes[number], masks[number]
         content, debris = codes == 1, codes == 2
         if kind is not None:
-            debris = debris & (data.kind_codes[number] == kind)
+            wanted = {kind} if isinstance(kind, str) else set(kind)
+            debris = debris & np.isin(data.kind_codes[number], list(wanted))
         row = np.array([(content & ~gone).sum(), content.sum(), (debris & gone).sum(),
                         debris.sum(), ((codes == 1) | (codes == 2))[gone].sum()])
         totals += row
@@ -159,7 +162,7 @@ def choose_threshold(data, scores, keep_targets, default=0.5):
     return default
 
 
-def report(data, masks):
+def report(data, masks, pools=None):
     """Figures overall, per source, per language and per debris kind.
 
     ``kind`` pools all sources; ``source_kind`` gives each source its own
@@ -170,6 +173,7 @@ def report(data, masks):
     kinds = sorted({k for codes in data.kind_codes for k in set(codes) if k})
     return {
         "overall": measure(data, masks),
+        "pools": {name: measure(data, masks, chosen) for name, chosen in (pools or {}).items()},
         "source": {s: measure(data, masks, lambda d, s=s: d.source == s) for s in sources},
         "language": {lang: measure(data, masks, lambda d, lang=lang: d.lang == lang)
                      for lang in languages},

@@ -1,9 +1,12 @@
-"""Saving and loading the model bundle and its JSON card.
+"""Model files: a folder of plain arrays and a JSON card that names them.
 
-A joblib file can run code when it is loaded, so a model is only unpickled
-after its SHA-256 matches the digest recorded in the card beside it. The
-default model ships inside the package; nothing is ever loaded implicitly
-from the current directory.
+A model is data, never code. Its folder holds ``card.json`` and one
+``.npy`` file per array. The card lists every array with its dtype, shape
+and SHA-256; loading reads the card, checks each file's digest, and maps
+the arrays read-only with ``allow_pickle=False``, so a file from a
+stranger can at worst be wrong (and then it is refused), never run code.
+No model is ever picked up from the current directory: the default is the
+one shipped inside the package.
 """
 
 import hashlib
@@ -14,19 +17,24 @@ import platform
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from .atomic import open_atomic, write_atomic
 from .errors import ModelError
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = "stripper.joblib"
-CARD_FILE = "stripper.json"
-FORMAT = 1
-RETRAIN = "retrain with `stripper train`"
+CARD_FILE = "card.json"
+#: The layout of a model folder this code reads and writes.
+FORMAT = 2
+#: A card larger than this is not a card.
+LARGEST_CARD = 4 << 20
+#: The array dtypes a model may hold: numbers only, never objects.
+NUMERIC_KINDS = "biuf"
 
 
 def default_model_path():
-    """The bundled default model, shipped as the ``stripper.models`` package.
+    """The bundled default model's folder, shipped as the ``stripper.models`` package.
 
     Run from a source checkout without installing, the package is not
     there; the checkout's own ``models/`` (beside the package directory,
@@ -34,15 +42,9 @@ def default_model_path():
     """
     try:
         from importlib.resources import files
-        return Path(str(files("stripper.models").joinpath(MODEL_FILE)))
+        return Path(str(files("stripper.models")))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "models" / MODEL_FILE
-
-
-def card_path(model_path):
-    """The JSON card that sits beside a model file."""
-    return Path(model_path).with_name(CARD_FILE) if Path(model_path).name == MODEL_FILE \
-        else Path(model_path).with_suffix(".json")
+        return Path(__file__).resolve().parent.parent / "models"
 
 
 def sha256_of(path):
@@ -55,36 +57,44 @@ def sha256_of(path):
 
 
 def library_versions():
-    """Versions of the libraries a model file depends on."""
-    import joblib
+    """Versions of the libraries that trained a model."""
     import numpy
     import scipy
     import sklearn
     from . import __version__
     return {"python": platform.python_version(), "stripper": __version__,
             "scikit-learn": sklearn.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "joblib": joblib.__version__}
+            "scipy": scipy.__version__}
 
 
-def save_model(bundle, card, directory):
-    """Write ``stripper.joblib`` and its card into ``directory`` atomically.
+def save_model(directory, arrays, card):
+    """Write ``arrays`` (name -> numpy array) and ``card`` into ``directory``.
 
-    The card gains the model file's SHA-256. Returns the card as written.
+    Each array is written atomically as ``NAME.npy``; the card gains the
+    format, and every array's file, dtype, shape and SHA-256, and is
+    written last, so a folder whose card is complete holds every array it
+    names. Returns the card as written.
     """
-    import joblib
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    model_path = directory / MODEL_FILE
-    with open_atomic(model_path, compress=False) as handle:
-        joblib.dump(bundle, handle, compress=3)
-    card = _json_safe({**card, "model_file": MODEL_FILE, "sha256": sha256_of(model_path)})
-    write_atomic(card_path(model_path),
+    listed = {}
+    for name, array in sorted(arrays.items()):
+        array = np.ascontiguousarray(array)
+        if array.dtype.kind not in NUMERIC_KINDS:
+            raise ModelError(f"array {name} has dtype {array.dtype}: models hold numbers only")
+        path = directory / f"{name}.npy"
+        with open_atomic(path, compress=False) as handle:
+            np.save(handle, array, allow_pickle=False)
+        listed[name] = {"file": path.name, "dtype": array.dtype.str, "shape": list(array.shape),
+                        "sha256": sha256_of(path)}
+    card = _json_safe({**card, "format": FORMAT, "arrays": listed})
+    write_atomic(directory / CARD_FILE,
                  json.dumps(card, indent=2, sort_keys=True, allow_nan=False) + "\n")
     return card
 
 
 def _json_safe(value):
-    """The card with NaN (a figure with nothing to count) written as null."""
+    """``value`` with NaN (a figure with nothing to count) written as null."""
     if isinstance(value, dict):
         return {key: _json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -96,62 +106,76 @@ def _json_safe(value):
     return value
 
 
-def read_card(model_path):
-    """The card of a model file; :class:`ModelError` if it is missing or broken."""
-    path = card_path(model_path)
+def model_directory(path=None):
+    """The model folder ``path`` names (a folder, or its ``card.json``), or the default."""
+    if path is None:
+        return default_model_path()
+    path = Path(path)
+    return path.parent if path.name == CARD_FILE else path
+
+
+def read_card(path=None):
+    """The card of the model at ``path``; :class:`ModelError` if missing or broken."""
+    card_file = model_directory(path) / CARD_FILE
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        if card_file.stat().st_size > LARGEST_CARD:
+            raise ModelError(f"model card {card_file} is too large to be a card")
+        card = json.loads(card_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelError(f"model card {path} is missing; {RETRAIN}") from None
+        raise ModelError(f"{_where(path)}: not a model folder (no {CARD_FILE})") from None
+    except NotADirectoryError:
+        raise ModelError(f"{path}: not a model folder; a model is a folder with a "
+                         f"{CARD_FILE} and its .npy arrays") from None
     except (OSError, ValueError) as error:
-        raise ModelError(f"model card {path} is unreadable ({error}); {RETRAIN}") from None
+        raise ModelError(f"model card {card_file} is unreadable ({error})") from None
+    if not isinstance(card, dict) or card.get("format") != FORMAT \
+            or not isinstance(card.get("arrays"), dict):
+        raise ModelError(f"model card {card_file} is not a format-{FORMAT} stripper card")
+    return card
 
 
-def load_model(model_path=None, trust=False):
-    """Load a model (a :class:`stripper.scoring.Model`), once per path; verify its digest first.
+def _where(path):
+    return model_directory(path) if path is not None else "the bundled model"
 
-    With ``trust=True`` a digest mismatch or a missing card is logged and
-    the file is loaded anyway: only for files whose origin you trust.
+
+def load_model(path=None):
+    """The model at ``path`` (default: the bundled one) as a :class:`stripper.scoring.Model`.
+
+    Loaded once per folder. Every array's digest is checked against the
+    card first; a mismatch, a missing file, a non-numeric array or one
+    that would need unpickling is a :class:`ModelError`.
     """
-    path = Path(model_path) if model_path else default_model_path()
-    return _load_resolved(str(path.resolve()), bool(trust))
+    return _load(str(model_directory(path).resolve()))
 
 
 @lru_cache(maxsize=8)
-def _load_resolved(path, trust):
-    if not os.path.isfile(path):
-        raise ModelError(f"model file {path} not found" + (
-            f"; the installed package is incomplete, reinstall stripper"
-            if path == str(default_model_path().resolve()) else ""))
-    card = _verified_card(path, trust)
-    import joblib
-    try:
-        bundle = joblib.load(path)
-    except Exception as error:  # a corrupt pickle can raise almost anything
-        raise ModelError(f"model file {path} cannot be loaded ({type(error).__name__}); "
-                         f"{RETRAIN}") from None
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise ModelError(f"model file {path} has an unknown format; {RETRAIN}")
-    from .features import FEATURES_VERSION
-    if bundle.get("features") != FEATURES_VERSION:
-        raise ModelError(f"model file {path} was trained on other features; {RETRAIN}")
-    bundle["card"] = card
-    log.info("loaded model %s", path)
+def _load(directory):
     from .scoring import Model
-    return Model(bundle)
+    card = read_card(directory)
+    arrays = {name: _load_array(Path(directory), name, entry)
+              for name, entry in card["arrays"].items()}
+    log.info("loaded model %s", directory)
+    return Model(arrays, card)
 
 
-def _verified_card(path, trust):
+def _load_array(directory, name, entry):
     try:
-        card = read_card(path)
-        expected = card.get("sha256")
-        actual = sha256_of(path)
-        if expected != actual:
-            raise ModelError(f"model file {path} does not match the SHA-256 in its card; "
-                             f"{RETRAIN}")
-        return card
-    except ModelError:
-        if not trust:
-            raise
-        log.warning("loading %s without a verified card (--trust-model)", path)
-        return {}
+        path = directory / Path(entry["file"]).name  # never outside the model folder
+        expected = (entry["sha256"], np.dtype(entry["dtype"]), tuple(entry["shape"]))
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(f"model card in {directory} lists array {name!r} badly") from None
+    if not path.is_file():
+        raise ModelError(f"model array {path} is missing")
+    if sha256_of(path) != expected[0]:
+        raise ModelError(f"model array {path} does not match the SHA-256 in its card "
+                         f"(changed or damaged since it was written)")
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise ModelError(f"model array {path} cannot be read as plain numbers "
+                         f"({error})") from None
+    if array.dtype != expected[1] or array.shape != expected[2] \
+            or array.dtype.kind not in NUMERIC_KINDS:
+        raise ModelError(f"model array {path} is not the {expected[1]} array of shape "
+                         f"{expected[2]} its card lists")
+    return array

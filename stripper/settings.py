@@ -46,9 +46,10 @@ class Settings:
     - ``split_glued``: cut debris glued onto the edge of a reporting
       paragraph ("...the vote passed.Support us today"). Off by default:
       on held-out real pages the cuts took more reporting than debris.
-    - ``run_margin``: a block scoring within this of the threshold goes
+    - ``run_margin``: a unit scoring within this of the threshold goes
       when a neighbour goes, so runs of debris take their doubtful edges
-      along; 0 decides every block by the threshold alone.
+      along; 0 decides every unit by the threshold alone; ``None`` uses
+      the margin the model was trained with.
     """
 
     threshold: float = None
@@ -56,12 +57,12 @@ class Settings:
     keep: frozenset = field(default_factory=frozenset)
     reflow: bool = False
     split_glued: bool = False
-    run_margin: float = 0.13
+    run_margin: float = None
 
     def __post_init__(self):
         _check_fraction("threshold", self.threshold, allow_none=True)
         _check_fraction("keep_target", self.keep_target, allow_none=True)
-        _check_fraction("run_margin", self.run_margin)
+        _check_fraction("run_margin", self.run_margin, allow_none=True)
         unknown = sorted(set(self.keep) - set(BOILERPLATE_KINDS))
         if unknown:
             raise OptionError(f"unknown debris kind(s) to keep: {', '.join(map(str, unknown))} "
