@@ -6,12 +6,20 @@ hidden temporary file beside the target, which is flushed, synced and
 renamed into place only when writing ended without error. On any error or
 interruption the temporary file is removed and an earlier file at the
 target is left as it was.
+
+Every byte, to a file or to stdout, goes through a :class:`FullWriter`: a
+``write`` that stores fewer bytes than it was given (a full disk can do
+that without raising) is retried until every byte is stored or the system
+says why it cannot be.
 """
 
+import errno
 import gzip
 import hashlib
+import io
 import os
 import tempfile
+from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +30,82 @@ TEMPORARY_SUFFIX = ".tmp"
 #: Target names longer than this get a hashed temporary name: the
 #: temporary name must fit the file system's 255-byte limit too.
 LONGEST_PLAIN_NAME = 64
+#: Bytes a FullWriter gathers before it writes them out.
+WRITE_BUFFER = 1 << 16
+
+
+class FullWriter(io.BufferedIOBase):
+    """A binary sink over a raw stream that stores every byte it is given, or raises.
+
+    ``raw.write`` may store only part of its bytes (a file system that
+    fills up part-way does that); the rest is written again until all of it
+    is stored, so a full disk surfaces as the ``OSError`` of the write that
+    stores nothing. Bytes are gathered up to :data:`WRITE_BUFFER`;
+    :meth:`flush` writes out what is gathered.
+    """
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = raw
+        self._pending = bytearray()
+        self._written = 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        """Store ``data`` (gathered, or at once if it is large). Returns its size in bytes."""
+        if not isinstance(data, (bytes, bytearray)):
+            data = memoryview(data).cast("B")
+        if len(data) >= WRITE_BUFFER:
+            self.flush()
+            self._write_out(data)
+        else:
+            self._pending += data
+            if len(self._pending) >= WRITE_BUFFER:
+                self.flush()
+        return len(data)
+
+    def flush(self):
+        """Write out every gathered byte (``OSError`` if the system cannot store them)."""
+        if self._pending:
+            self._write_out(self._pending)
+            self._pending.clear()
+
+    def close(self):
+        # What was never flushed is dropped: flush() is the commit, and a
+        # sink abandoned after an error must not write on when collected.
+        self._pending.clear()
+        super().close()
+
+    def _write_out(self, data):
+        with memoryview(data) as view:
+            done = 0
+            while done < len(view):
+                count = self.raw.write(view[done:])
+                if not count:  # None (would block) or 0: nothing stored, nothing said why
+                    raise OSError(errno.EIO, f"short write ({done:,} of {len(view):,} bytes "
+                                             f"stored)")
+                done += count
+        self._written += len(data)
+
+    def tell(self):
+        return self._written + len(self._pending)
+
+
+def stream_writer(stream):
+    """A :class:`FullWriter` onto a binary stream such as ``sys.stdout.buffer``.
+
+    A stream backed by a file descriptor is written through the descriptor
+    itself (after what the stream already holds), so that no buffer of its
+    own can drop bytes; any other stream is written through its ``write``.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # an in-memory stream (a test runner's)
+        return FullWriter(stream)
+    stream.flush()
+    return FullWriter(io.FileIO(descriptor, "wb", closefd=False))
 
 
 def temporary_prefix(path):
@@ -32,16 +116,47 @@ def temporary_prefix(path):
     return f".{name}."
 
 
-def stale_temporaries(path):
-    """Temporary files an interrupted writer of ``path`` left behind."""
-    path = Path(path)
-    prefix = temporary_prefix(path)
-    try:
-        names = os.listdir(path.parent)
-    except OSError:
-        return []
-    return [path.parent / name for name in names
-            if name.startswith(prefix) and name.endswith(TEMPORARY_SUFFIX)]
+def stale_temporaries(paths):
+    """Temporary files that writers of ``paths`` (one path, or several) left behind.
+
+    Each directory is listed once, however many of ``paths`` it holds.
+    """
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    prefixes = defaultdict(set)
+    for path in map(Path, paths):
+        prefixes[path.parent].add(temporary_prefix(path))
+    found = []
+    for directory, wanted in prefixes.items():
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        found += [directory / name for name in names if _prefix_of(name) in wanted]
+    return found
+
+
+def _prefix_of(name):
+    """The prefix of a temporary file's name (``.NAME.`` of ``.NAME.RANDOM.tmp``), or None.
+
+    The random part never holds a dot, so ``a.txt``'s prefix is not taken
+    for that of ``a.txt.gz``.
+    """
+    if not name.endswith(TEMPORARY_SUFFIX):
+        return None
+    head, dot, random = name[:-len(TEMPORARY_SUFFIX)].rpartition(".")
+    return head + dot if dot and random else None
+
+
+def remove_stale_temporaries(paths):
+    """Remove what :func:`stale_temporaries` finds; returns the paths removed.
+
+    Only for paths no live writer is writing (a batch holds its OUTDIR's
+    lock while it calls this).
+    """
+    stale = stale_temporaries(paths)
+    for path in stale:
+        _remove(path)
+    return stale
 
 
 @contextmanager
@@ -55,19 +170,21 @@ def open_atomic(path, compress=None):
     path = Path(path)
     compress = path.name.endswith(GZIP_SUFFIX) if compress is None else compress
     try:
-        handle = tempfile.NamedTemporaryFile("wb", dir=path.parent or ".",
+        # unbuffered: FullWriter does the buffering, and sees every short write
+        handle = tempfile.NamedTemporaryFile("wb", buffering=0, dir=path.parent or ".",
                                              prefix=temporary_prefix(path),
                                              suffix=TEMPORARY_SUFFIX, delete=False)
     except OSError as error:
         raise OutputError(f"{path}: cannot write ({error.strerror or error})") from None
     try:
         with handle:
+            sink = FullWriter(handle)
             if compress:
-                with gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as packed:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0) as packed:
                     yield packed
             else:
-                yield handle
-            handle.flush()
+                yield sink
+            sink.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, path)

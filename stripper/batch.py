@@ -2,11 +2,17 @@
 
 :func:`clean_tree` plans the work (one task per JSONL file, groups of
 small text and HTML files, in sorted order), runs the tasks
-(:func:`stripper.workers.clean_task`) on worker processes, a Dask cluster
-or in-process, and returns a :class:`Summary`. Every output is written
-atomically, so an interrupted run leaves only complete files, and
-``resume=True`` skips them. A file that fails is recorded with its reason;
-the run goes on.
+(:func:`stripper.workers.clean_task`) on worker processes
+(:mod:`stripper.pool`), a Dask cluster or in-process, and returns a
+:class:`Summary`. Every output is written atomically, so an interrupted
+run leaves only complete files, and ``resume=True`` skips them. A file
+that fails is recorded with its reason; the run goes on.
+
+A run holds its OUTDIR's lock (:mod:`stripper.outdir`) from start to end.
+No output is written where it would land on an input (:mod:`stripper.paths`):
+such a file fails, named, before anything is written. Symlinks in an
+input tree whose target lies outside it are skipped unless
+``follow_symlinks=True``.
 
 Outputs never depend on how the work is split: grouping depends only on
 the files, every file is cleaned by the one cleaning path, and the audit
@@ -16,17 +22,17 @@ report is put together in plan order.
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import open_atomic, stale_temporaries
-from .errors import InputError
+from .atomic import open_atomic
+from .errors import InputError, OutputError
 from .jsonl import StreamOptions
+from .outdir import locked, remove_leftovers, report_parts
+from .paths import InputTrees
 from .settings import GROUP_BYTES, GROUP_FILES
 from .textio import GZIP_SUFFIX, format_of
 from .workers import FileJob, Task, clean_task, one_thread, option_key
@@ -47,6 +53,7 @@ class Summary:
     blocks_removed: int = 0
     chars_removed: int = 0
     unsupported: Counter = field(default_factory=Counter)
+    symlinks: int = 0
     resumed: int = 0
     failures: list = field(default_factory=list)
     skipped_lines: list = field(default_factory=list)
@@ -80,6 +87,8 @@ class Summary:
         skipped = sum(self.unsupported.values())
         extras = "".join(f", {text}" for count, text in (
             (skipped, f"{plural(skipped, 'file')} skipped ({self._unsupported_kinds()})"),
+            (self.symlinks, f"{plural(self.symlinks, 'symlink')} skipped (target outside "
+                            f"the input; --follow-symlinks follows them)"),
             (self.resumed, f"{plural(self.resumed, 'file')} already done"),
             (len(self.skipped_lines), f"{plural(len(self.skipped_lines), 'bad line')} skipped"))
             if count)
@@ -99,33 +108,53 @@ def plural(count, noun):
 
 
 def clean_tree(inputs, outdir, jobs=None, resume=False, report=None, scheduler=None,
-               stream=StreamOptions(), progress=None, **options):
+               stream=StreamOptions(), progress=None, follow_symlinks=False, **options):
     """Clean every supported file under ``inputs`` into a mirror under ``outdir``.
 
     ``jobs`` worker processes (default: all cores) or, with ``scheduler``
     (``tcp://host:port``), the workers of a dask.distributed cluster.
     ``report`` is a JSONL audit log of every removed block. ``progress``
-    is called with the :class:`Summary` after each file. ``options`` go
-    to :class:`stripper.Stripper` (``model`` and the settings).
+    is called with the :class:`Summary` after each file.
+    ``follow_symlinks`` reads symlinks whose target lies outside their
+    input directory (by default they are skipped and counted). ``options``
+    go to :class:`stripper.Stripper` (``model`` and the settings).
+
+    Raises :class:`InputError` for inputs or an ``outdir``/``report`` that
+    would overwrite an input, and :class:`OutputError` when another run
+    holds ``outdir``. Files that fail, and a report that cannot be
+    written, are ``Summary.failures``.
     """
     outdir = Path(outdir)
     check_outdir(inputs, outdir)
+    trees = InputTrees(inputs)
+    if report:
+        trees.refuse(report, "--report")
     summary = Summary()
-    files = plan_files(inputs, outdir, summary)
-    if resume:
-        files = _unfinished(files, summary)
-    summary.total = len(files)
-    _prepare(files)
-    with _report_fragments(report) as fragments:
-        tasks = group_tasks(files, option_key(options), stream, fragments)
-        for results in _run(tasks, jobs, scheduler):
+    with locked(outdir):
+        if report:
+            _make_parent(report)
+        files = plan_files(inputs, outdir, summary, follow_symlinks, trees)
+        if resume:
+            remove_leftovers(outdir, [job.target for job in files])
+            files = _unfinished(files, summary)
+        summary.total = len(files)
+        _make_directories(files)
+        with _report_parts(outdir, report) as parts:
+            tasks = group_tasks(files, option_key(options), stream, parts)
+            _run_tasks(tasks, jobs, scheduler, summary, progress)
+            if report:
+                _join_report(parts, report, summary)
+    return summary
+
+
+def _run_tasks(tasks, jobs, scheduler, summary, progress):
+    # closing(): an exception here (Ctrl-C in ``progress``) still stops the workers
+    with closing(_run(tasks, jobs, scheduler)) as finished:
+        for results in finished:
             for result in results:
                 summary.add(result)
             if progress:
                 progress(summary)
-        if report:
-            _join_report(tasks, report)
-    return summary
 
 
 def check_outdir(inputs, outdir):
@@ -143,14 +172,18 @@ def check_outdir(inputs, outdir):
             raise InputError(f"input directory {path} lies inside output directory {outdir}")
 
 
-def plan_files(inputs, outdir, summary):
+def plan_files(inputs, outdir, summary, follow_symlinks=False, trees=None):
     """A :class:`FileJob` per supported input file, in sorted order.
 
-    Unsupported files are counted in ``summary.unsupported``. Two inputs
-    that would write the same output are refused before anything runs.
+    Unsupported files are counted in ``summary.unsupported``, symlinks
+    leading out of their input in ``summary.symlinks``. A file whose output
+    would land on an input (through a symlink in ``outdir``) is a failure
+    in ``summary``. Two inputs that would write the same output are
+    refused before anything runs.
     """
+    trees = trees or InputTrees(inputs)
     files, targets = [], {}
-    for source, relative in _walk(inputs):
+    for source, relative in _walk(inputs, follow_symlinks, summary):
         kind = format_of(source)
         if kind is None:
             summary.unsupported[_suffix(source)] += 1
@@ -160,21 +193,60 @@ def plan_files(inputs, outdir, summary):
         if target in targets:
             raise InputError(f"{source} and {targets[target]} would both be written to {target}")
         targets[target] = source
+        problem = trees.holding(target)
+        if problem:
+            summary.failures.append(f"{source}: not cleaned: its output {target} {problem}; "
+                                    f"inputs are never overwritten")
+            continue
         files.append(FileJob(str(source), str(target), kind, str(source)))
     return files
 
 
-def _walk(inputs):
-    """``(path, path relative to its input)`` for every file, sorted within each input."""
+def _walk(inputs, follow_symlinks=False, summary=None):
+    """``(path, path relative to its input)`` for every file, sorted within each input.
+
+    A symlink whose target lies outside its input directory is skipped
+    (counted in ``summary.symlinks``) unless ``follow_symlinks``; then
+    symlinked directories are walked too, each real directory once.
+    """
     for root in map(Path, inputs):
         if not root.is_dir():
             yield root, Path(root.name)
             continue
-        for directory, subdirs, names in os.walk(root):
-            subdirs.sort()
+        tree, seen = os.path.realpath(root), {os.path.realpath(root)}
+        for directory, subdirs, names in os.walk(root, followlinks=follow_symlinks):
+            subdirs[:] = [name for name in sorted(subdirs) if _enter(
+                os.path.join(directory, name), tree, seen, follow_symlinks, summary)]
             for name in sorted(names):
                 path = Path(directory) / name
-                yield path, path.relative_to(root)
+                if follow_symlinks or not _leaves(path, tree, summary):
+                    yield path, path.relative_to(root)
+
+
+def _enter(path, tree, seen, follow_symlinks, summary):
+    """Walk into the directory ``path``? Each real directory once; links out only if asked."""
+    if not follow_symlinks:
+        _leaves(Path(path), tree, summary)  # counted if it leads out; never walked
+        return not os.path.islink(path)
+    real = os.path.realpath(path)
+    if real in seen:  # a link loop, or a second way into a directory already walked
+        return False
+    seen.add(real)
+    return True
+
+
+def _leaves(path, tree, summary):
+    """Is ``path`` a symlink leading out of ``tree``? Counted in ``summary`` if so."""
+    if not path.is_symlink():
+        return False
+    real = os.path.realpath(path)
+    if real == tree or real.startswith(tree.rstrip(os.sep) + os.sep):
+        return False
+    if summary is not None:
+        summary.symlinks += 1
+    log.info("skipped %s: a symlink to %s, outside its input (--follow-symlinks "
+             "follows it)", path, real)
+    return True
 
 
 def _suffix(path):
@@ -199,13 +271,21 @@ def _unfinished(files, summary):
     return left
 
 
-def _prepare(files):
-    """Make output directories and remove temporaries a killed run left behind."""
-    for target in sorted({Path(job.target) for job in files}):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in stale_temporaries(target):
-            log.info("removing %s, left by an interrupted run", stale)
-            stale.unlink(missing_ok=True)
+def _make_parent(report):
+    try:
+        Path(report).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{report}: cannot write ({error.strerror or error})") from None
+
+
+def _make_directories(files):
+    """Make the output directories (outputs landing on inputs were dropped already)."""
+    for directory in sorted({Path(job.target).parent for job in files}):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{directory}: cannot create ({error.strerror or error})") \
+                from None
 
 
 def group_tasks(files, options, stream, fragments=None):
@@ -248,27 +328,33 @@ def _size(path):
 
 
 @contextmanager
-def _report_fragments(report):
-    """A temporary directory beside ``report`` for per-task parts, removed afterwards."""
+def _report_parts(outdir, report):
+    """The working folder for the report's parts, if a report was asked for."""
     if not report:
         yield None
         return
-    parent = Path(report).parent
-    parent.mkdir(parents=True, exist_ok=True)
-    directory = tempfile.mkdtemp(prefix=".stripper-report.", dir=parent)
+    with report_parts(outdir) as parts:
+        yield parts
+
+
+def _join_report(parts, report, summary):
+    """Concatenate report parts in plan order, so the report is the same for any ``jobs``.
+
+    A report that cannot be written is a failure of the run (in
+    ``summary``), not of the files, which are all written by now.
+    """
     try:
-        yield directory
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _join_report(tasks, report):
-    """Concatenate report parts in plan order, so the report is the same for any ``jobs``."""
-    with open_atomic(report) as sink:
-        for task in tasks:
-            if os.path.exists(task.fragment):
-                with open(task.fragment, "rb") as part:
+        with open_atomic(report) as sink:
+            for name in sorted(os.listdir(parts), key=_part_order):
+                with open(os.path.join(parts, name), "rb") as part:
                     shutil.copyfileobj(part, sink)
+    except OutputError as error:
+        summary.failures.append(str(error))
+
+
+def _part_order(name):
+    # N.jsonl is task N's part; N.K.jsonl its K-th file's, retried after a worker died
+    return tuple(int(number) for number in name.split(".")[:-1])
 
 
 # ---------------------------------------------------------------- running
@@ -286,7 +372,8 @@ def _run(tasks, jobs, scheduler):
         with one_thread():
             yield from map(clean_task, tasks)
         return
-    yield from _run_in_pool(tasks, jobs)
+    from .pool import run_in_pool
+    yield from run_in_pool(tasks, jobs)
 
 
 def default_jobs():
@@ -295,34 +382,3 @@ def default_jobs():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on every platform
         return os.cpu_count() or 1
-
-
-def _run_in_pool(tasks, jobs):
-    import multiprocessing
-    # forkserver: workers fork from a clean server that has already imported
-    # the library (fast start), never from a parent whose OpenMP threads
-    # may already be running (which can hang a forked child)
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["stripper.workers", "stripper.core"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                               initializer=_start_worker, initargs=(tasks[0].options,))
-    try:
-        futures = [pool.submit(clean_task, task) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _start_worker(options):
-    """Worker start-up: one thread, and the model loaded before the first task."""
-    from .errors import ModelError
-    from .workers import worker_stripper
-    one_thread()
-    try:
-        worker_stripper(options)
-    except ModelError:
-        pass  # the first task meets it again and stops the run with the message

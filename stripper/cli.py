@@ -1,13 +1,18 @@
 """The command line: parse options, call one library function, report errors.
 
-Only this module touches stdin, stdout and exit codes. Typed library errors
-become one-line messages with exit code 1; usage errors exit 2.
+Only this module touches stdin, stdout, signals and exit codes. Typed
+library errors become one-line messages with exit code 1; usage errors
+exit 2. SIGTERM (what a scheduler or ``timeout`` sends) is handled like
+Ctrl-C: temporary files are removed, workers stopped, one line, exit 1.
 """
 
 import functools
 import json
 import logging
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -25,24 +30,49 @@ LABEL_COLOURS = {BOILERPLATE: "red"}
 ALWAYS_WARN = ("stripper.textio", "stripper.html", "stripper.jsonl", "stripper.native")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C, so every cleanup Ctrl-C runs runs too."""
+
+
 def _fail_cleanly(function):
-    """Turn typed errors, failed stdout writes and Ctrl-C into one line and exit 1."""
+    """Turn typed errors, failed writes, Ctrl-C and SIGTERM into one line and exit 1."""
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            return function(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return function(*args, **kwargs)
         except StripperError as error:
             raise click.ClickException(str(error)) from None
         except BrokenPipeError:
             raise  # the reader went away: click exits quietly
         except OSError as error:
-            # The library reports file problems as typed errors; what is
-            # left is this module's own I/O on stdin and stdout.
+            # The library reports file problems as typed errors; this is a
+            # last resort, and names the file when the error does.
+            reason = error.strerror or str(error)
             raise click.ClickException(
-                f"{error.filename or 'stdout'}: {error.strerror or error}") from None
+                f"{error.filename}: {reason}" if error.filename else reason) from None
+        except Terminated:
+            raise click.ClickException("terminated") from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
     return wrapper
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """While the command runs, SIGTERM raises :class:`Terminated` (once; later ones wait)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def terminate(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the cleanup finish
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group()
@@ -129,16 +159,20 @@ _THRESHOLD, _TARGETS = _default_threshold()
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Directories: worker processes [all cores].")
 @click.option("--resume", is_flag=True,
-              help="Directories: skip files whose output already exists.")
+              help="Directories: skip files whose output already exists, and remove what "
+                   "a killed run left in OUTDIR.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Directories: write an audit log (JSONL) of every removed block.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Directories: also clean files that symlinks lead to outside the input "
+                   "directory (by default they are skipped and counted).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Directories: run on this dask.distributed cluster (pip install "
                    "'stripper[dask]').")
 @_fail_cleanly
 def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
           reflow, split_glued, run_margin, html, jsonl, field, meta, on_error, max_record_bytes,
-          jobs, resume, report, scheduler):
+          jobs, resume, report, follow_symlinks, scheduler):
     """Clean FILES (or stdin, or -) and print the reporting; or DIRS into -o OUTDIR."""
     from .jsonl import StreamOptions
     options = dict(model=model, threshold=threshold,
@@ -146,7 +180,8 @@ def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
                    run_margin=run_margin)
     stream = StreamOptions(field=field, meta=meta, on_error=on_error, html=html,
                            max_record_bytes=max_record_bytes)
-    batch = dict(jobs=jobs, resume=resume or None, report=report, scheduler=scheduler)
+    batch = dict(jobs=jobs, resume=resume or None, report=report, scheduler=scheduler,
+                 follow_symlinks=follow_symlinks or None)
     if explain and fmt != "text":
         raise click.UsageError("--explain lists blocks as text; --format json already "
                                "carries every block: use one or the other")
@@ -156,8 +191,8 @@ def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
         return
     _refuse_without_directories(batch)
     if output is not None:
-        from .textio import refuse_overwriting
-        refuse_overwriting(output, [path for path in inputs if str(path) != "-"])
+        from .paths import refuse_overwriting
+        refuse_overwriting(output, inputs)
     from .api import Stripper
     stripper = Stripper(**options)
     if _jsonl_inputs(inputs, jsonl):
@@ -165,8 +200,9 @@ def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
             raise click.UsageError("--explain and --format json do not apply to JSONL input")
         _write_output(output, lambda sink: _clean_jsonl(inputs, sink, stripper, stream))
     else:
+        colour = output is None and sys.stdout.isatty()
         _write_output(output, lambda sink: _clean_pages(inputs, sink, stripper, html, explain,
-                                                        fmt, max_record_bytes))
+                                                        fmt, max_record_bytes, colour))
 
 
 def _jsonl_inputs(inputs, jsonl):
@@ -195,43 +231,54 @@ def _refuse_without_directories(batch):
 
 
 def _write_output(output, write):
-    """Run ``write(sink)`` into the -o file (atomically) or stdout, checking every byte."""
+    """Run ``write(sink)`` into the -o file (atomically) or stdout, checking every byte.
+
+    A write to stdout that fails or stores only part of its bytes, up to
+    the final flush, is an :class:`OutputError` naming stdout.
+    """
     if output is not None:
         from .atomic import open_atomic
         with open_atomic(output) as sink:
             write(sink)
         return
-    sink = sys.stdout.buffer
+    from .atomic import stream_writer
+    sink = stream_writer(sys.stdout.buffer)
     try:
-        write(sink)
-        sink.flush()
+        try:
+            write(sink)
+        finally:
+            sink.flush()  # what was cleaned before an error goes out too
     except BrokenPipeError:
         raise
     except OSError as error:
-        raise OutputError(f"stdout: {error.strerror or error}") from None
+        raise OutputError(f"stdout: cannot write ({error.strerror or error})") from None
 
 
-def _clean_pages(inputs, sink, stripper, html, explain, fmt, limit):
+def _clean_pages(inputs, sink, stripper, html, explain, fmt, limit, colour):
     from .commands import clean_pages, json_output, page_sources, text_output, threshold_in_force
-    sources = page_sources(inputs, sys.stdin.buffer.read)
+    sources = page_sources(inputs, lambda: _read_stdin(limit))
     several = len(sources) > 1
     threshold, why = threshold_in_force(stripper)
     if explain:
         sink.write(f"# threshold {threshold:.2f}: {why}\n".encode())
     for source, cleaned in clean_pages(sources, stripper, html, limit):
         if explain:
-            _write_explained(sink, source.name if several else None, cleaned)
+            _write_explained(sink, source.name if several else None, cleaned, colour)
         elif fmt == "json":
             sink.write(json_output(source.name, cleaned, stripper, threshold).encode("utf-8"))
         else:
             sink.write(text_output(cleaned, several).encode("utf-8", "replace"))
 
 
-def _write_explained(sink, name, cleaned):
+def _read_stdin(limit):
+    """stdin's bytes; past ``limit`` (0: none) one byte more is read, for the size check."""
+    return sys.stdin.buffer.read(limit + 1) if limit else sys.stdin.buffer.read()
+
+
+def _write_explained(sink, name, cleaned, colour):
     from .commands import explain_lines
     if name is not None:
         sink.write(f"# {name}\n".encode("utf-8", "replace"))
-    colour = sink is sys.stdout.buffer and sys.stdout.isatty()
     for label, line in explain_lines(cleaned):
         if colour and label in LABEL_COLOURS:
             line = click.style(line, fg=LABEL_COLOURS[label])

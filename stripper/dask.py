@@ -17,7 +17,7 @@ import logging
 
 from .errors import InputError, StripperError
 from .settings import CHUNK, SCHEDULER_TIMEOUT
-from .workers import clean_task, model_loads, option_key, worker_stripper
+from .workers import clean_task, failed_results, model_loads, option_key, worker_stripper
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,16 @@ def run_on_cluster(tasks, scheduler, timeout=SCHEDULER_TIMEOUT):
     log.info("sending %d tasks to %s", len(tasks), scheduler)
     with connect(scheduler, timeout) as client:
         futures = client.map(clean_task, tasks, pure=False)
+        task_of = dict(zip((future.key for future in futures), tasks))
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                results = future.result()
+            except StripperError:
+                raise  # a model error: no fault of the files
+            except Exception as error:  # the cluster gave up on it (e.g. KilledWorker)
+                results = failed_results(task_of[future.key], f"the Dask task failed "
+                                                              f"({type(error).__name__}: {error})")
+            yield results
 
 
 def connect(scheduler, timeout=SCHEDULER_TIMEOUT):

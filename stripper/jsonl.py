@@ -100,31 +100,53 @@ def clean_jsonl(source, sink, stripper, options=StreamOptions(), name="<stdin>",
 
 def _records(source, options, name, stats):
     """``(line number, record)`` for each well-formed line; handle the rest."""
-    for number, line in enumerate(_lines(source, name), 1):
+    limit = options.max_record_bytes
+    for number, line in enumerate(_lines(source, name, limit), 1):
         if not line.strip():
             continue  # a blank line holds no record
         try:
-            check_size(len(line), options.max_record_bytes, "record")
-            yield number, _parse(line, number, options.field)
+            check_size(len(line), limit, "record")
+            record = _parse(line, number, options.field)
         except (ValueError, InputError) as problem:
             message = f"{name}:{number}: {problem}"
             if options.on_error == "fail":
                 raise InputError(message) from None
             log.warning("skipped %s", message)
             stats.skipped.append(message)
+            continue
+        del line  # the record holds the text now: one copy is enough
+        yield number, record
 
 
-def _lines(source, name):
-    """Binary lines of ``source``; a broken gzip stream is an input error."""
+def _lines(source, name, limit):
+    """Binary lines of ``source``; a broken gzip stream is an input error.
+
+    With a ``limit``, no more than ``limit + 1`` bytes of a line are held:
+    the rest of a longer line is read past in pieces, and the line stands
+    as its first ``limit + 1`` bytes, which the size check refuses.
+    """
     try:
-        yield from source
+        while True:
+            line = source.readline(limit + 1) if limit else source.readline()
+            if not line:
+                return
+            if limit and len(line) > limit and not line.endswith(b"\n"):
+                _skip_rest_of_line(source)
+            yield line
     except (OSError, EOFError, zlib.error) as error:
         raise InputError(f"{name}: cannot read ({error})") from None
 
 
+def _skip_rest_of_line(source):
+    while True:
+        piece = source.readline(1 << 16)
+        if not piece or piece.endswith(b"\n"):
+            return
+
+
 def _parse(line, number, field_name):
     try:
-        text = line.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+        text = _decode_line(line, "utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError:
         raise ValueError("not valid UTF-8") from None
     try:
@@ -143,7 +165,17 @@ def _parse(line, number, field_name):
     return record
 
 
+def _decode_line(line, encoding):
+    """The line's text without its line break, decoded in place (no copy of the bytes)."""
+    end = len(line)
+    while end and line[end - 1] in b"\r\n":
+        end -= 1
+    with memoryview(line) as view, view[:end] as content:
+        return str(content, encoding)
+
+
 def _write_chunk(chunk, sink, stripper, options, stats, audit):
+    """Clean a chunk's texts in one batch, then write each record (in order) and flush."""
     if not chunk:
         return
     # null values pass through untouched: there is nothing to clean
@@ -159,7 +191,9 @@ def _write_chunk(chunk, sink, stripper, options, stats, audit):
         stats.add(cleaned)
         if audit:
             audit(number, cleaned)
-    sink.write(b"".join(dump_record(record) for _, record in chunk))
+    del texts  # the texts before cleaning: gone before the output copies are made
+    for _, record in chunk:
+        sink.write(dump_record(record))  # one record's bytes at a time, not the chunk's
     sink.flush()
 
 

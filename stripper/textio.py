@@ -10,7 +10,6 @@ read. Input formats are told by name (``.jsonl``, ``.html``, ``.txt``...).
 import codecs
 import gzip
 import logging
-import os
 import re
 import zlib
 from pathlib import Path
@@ -165,13 +164,3 @@ def format_of(path):
 def looks_like_html(text):
     """Does ``text`` open as an HTML page does (``<!doctype html``, ``<html``)?"""
     return bool(HTML_OPENING.match(text[:1024]))
-
-
-def refuse_overwriting(output, inputs):
-    """:class:`InputError` if ``output`` is one of ``inputs``: inputs are never modified."""
-    if not Path(output).exists():
-        return
-    for path in inputs:
-        if Path(path).exists() and os.path.samefile(output, path):
-            raise InputError(f"{output}: is an input too; inputs are never overwritten, "
-                             f"choose another -o")

@@ -10,10 +10,10 @@ the run goes on.
 import logging
 import os
 import threading
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
-from .atomic import open_atomic
+from .atomic import FullWriter, open_atomic
 from .errors import ModelError, OutputError, StripperError
 from .jsonl import StreamOptions, StreamStats, audit_lines, clean_jsonl, open_source
 
@@ -41,7 +41,8 @@ class Task:
     much faster than the same documents one at a time. ``options`` are the
     Stripper's (model, settings) as a sorted tuple, so that tasks pickle
     and workers can cache a Stripper by them. ``fragment`` is this task's
-    part of the audit report, if one was asked for.
+    part of the audit report, if one was asked for (``N.jsonl``, N its
+    place in the plan). ``attempt`` counts the tries after a worker died.
     """
 
     index: int
@@ -49,6 +50,17 @@ class Task:
     options: tuple
     stream: StreamOptions
     fragment: str = None
+    attempt: int = 0
+
+    def retries(self):
+        """Each file of this task as a task of its own, for another try after a worker died.
+
+        Their report parts (``N.K.jsonl``) sort where this task's part did.
+        """
+        return [replace(self, files=(job,), attempt=self.attempt + 1,
+                        fragment=self.fragment and f"{self.fragment.removesuffix('.jsonl')}"
+                                                   f".{number}.jsonl")
+                for number, job in enumerate(self.files)]
 
 
 @dataclass
@@ -112,9 +124,19 @@ def clean_task(task):
     so that the rest of the batch goes on. A model error is no fault of a
     file: it stops the run.
     """
-    if task.files[0].kind == "jsonl":
-        return [_guarded(task.files[0], _clean_jsonl_file, task)]
-    return _clean_page_files(task)
+    try:
+        if task.files[0].kind == "jsonl":
+            return [_guarded(task.files[0], _clean_jsonl_file, task)]
+        return _clean_page_files(task)
+    except ModelError:
+        raise
+    except StripperError as error:  # the task's report part cannot be written
+        return failed_results(task, str(error))
+
+
+def failed_results(task, reason):
+    """A failed :class:`FileResult` for every file of ``task``, each naming its file."""
+    return [FileResult(job.name, error=f"{job.name}: {reason}") for job in task.files]
 
 
 def _guarded(job, action, *args):
@@ -201,15 +223,25 @@ class _NoReport:
         return len(lines)
 
 
+@contextmanager
 def _fragment(task):
-    """This task's report part, or a sink that drops the lines."""
+    """This task's report part (every byte checked), or a sink that drops the lines."""
     if not task.fragment:
-        return nullcontext(_NoReport())
+        yield _NoReport()
+        return
     try:
-        return open(task.fragment, "wb")
+        handle = open(task.fragment, "wb", buffering=0)  # FullWriter buffers and checks
     except OSError as error:
         raise OutputError(f"report part {task.fragment}: cannot write "
                           f"({error.strerror or error})") from None
+    with handle:
+        part = FullWriter(handle)
+        yield part
+        try:
+            part.flush()
+        except OSError as error:
+            raise OutputError(f"report part {task.fragment}: cannot write "
+                              f"({error.strerror or error})") from None
 
 
 def _discard_fragment(task):

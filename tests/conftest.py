@@ -16,8 +16,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import pytest
 from click.testing import CliRunner
 
-from stripper import Stripper
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODELS_DIR = REPO_ROOT / "models"
@@ -50,6 +48,7 @@ def shared():
 @pytest.fixture(scope="session")
 def default_stripper():
     """One Stripper over the bundled model, shared by the whole session."""
+    from stripper import Stripper  # here, so that black-box test files never import it
     return Stripper()
 
 

@@ -108,6 +108,14 @@ def test_every_complete_record_goes_out_before_a_malformed_line_stops_the_run(
     assert len(sink.getvalue().splitlines()) == CHUNK + 1
 
 
+def test_a_line_over_the_limit_is_read_past_and_the_next_line_is_cleaned(default_stripper):
+    data = lines_of({"id": 1, "text": SHORT}, {"id": 2, "text": "x" * 300_000},
+                    {"id": 3, "text": SHORT})
+    records, stats = run(data, default_stripper, on_error="skip", max_record_bytes=1000)
+    assert [r["id"] for r in records] == [1, 3]
+    assert len(stats.skipped) == 1 and stats.skipped[0].startswith("<stdin>:2: record: larger")
+
+
 def test_a_byte_order_mark_on_the_first_line_is_ignored(default_stripper):
     records, _ = run(b"\xef\xbb\xbf" + lines_of({"text": SHORT}), default_stripper)
     assert records[0]["text"] == default_stripper.clean(SHORT)
