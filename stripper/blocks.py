@@ -44,6 +44,17 @@ class Block:
     via: str = ""
 
 
+def line_blocks(text):
+    """Cut ``text`` into one :class:`Block` per non-blank line (spans stripped)."""
+    from .native import split_lines as line_spans
+    return [Block(text[start:end], start, end) for start, end in line_spans(text).tolist()]
+
+
+def splitter(units):
+    """The function that cuts a text into ``units``: ``lines`` or ``blocks`` (paragraphs)."""
+    return {"lines": line_blocks, "blocks": split_blocks}[units]
+
+
 def split_lines(text):
     """Return ``(start, end)`` spans of the non-blank lines of ``text``.
 

@@ -355,8 +355,8 @@ def train(fixtures, output, extra, folds):
     """Train the model on FIXTURES (default: fixtures/) and extra corpora."""
     from .commands import train_model
     card = train_model(_fixture_paths(fixtures), output, extra, folds)
-    _print_metrics(card["cv"]["metrics"], card["threshold"])
-    click.echo(f"model written to {output}/ (sha256 {card['sha256'][:12]}...)")
+    _print_metrics(card["cv"]["metrics"], card["threshold"], card["operating_points"])
+    click.echo(f"model written to {output}/")
 
 
 def _fixture_paths(fixtures):
@@ -386,7 +386,7 @@ def evaluate(fixtures, extra, folds, floors, as_json):
         from .modelfile import _json_safe
         click.echo(json.dumps(_json_safe(result), indent=2, sort_keys=True, allow_nan=False))
     else:
-        _print_metrics(result["metrics"], result["threshold"])
+        _print_metrics(result["metrics"], result["threshold"], result["operating_points"])
     if floors:
         rows = check_floors(result["metrics"], json.loads(floors.read_text())["floors"])
         for name, value, floor, met in rows:
@@ -395,11 +395,19 @@ def evaluate(fixtures, extra, folds, floors, as_json):
             raise click.ClickException("quality floors not met")
 
 
-def _print_metrics(metrics, threshold):
-    click.echo(f"threshold {threshold:.2f}  (held out by publication)")
+def _print_metrics(metrics, threshold, points=()):
+    click.echo("operating points (held-out real pages: publishers and sites never trained on)")
+    click.echo(f"{'keep target':>12}{'threshold':>11}{'keep':>7}{'remove':>8}{'prec':>7}"
+               f"{'appeals':>9}")
+    for point in points:
+        click.echo(f"{point['keep_target']:>12.2f}{point['threshold']:>11.2f}"
+                   f"{_figure(point['keep'], 7, 3)}{_figure(point['remove'], 8, 3)}"
+                   f"{_figure(point['precision'], 7, 3)}"
+                   f"{_figure(point.get('appeals_remove'), 9, 3)}")
+    click.echo(f"\nat the default threshold {threshold:.2f}:")
     header = f"{'':<22}{'keep':>7}{'remove':>8}{'prec':>7}{'f1':>7}{'clean':>7}{'docs':>6}"
-    tables = [("overall", {"all": metrics["overall"]}), ("by corpus", metrics["source"]),
-              ("by language", metrics["language"])]
+    tables = [("held-out real pages", metrics.get("pools", {})),
+              ("by corpus", metrics["source"]), ("by language", metrics["language"])]
     tables += [(f"by kind, {source} (remove counts that kind; keep is the corpus's)", kinds)
                for source, kinds in metrics["source_kind"].items()]
     for title, table in tables:

@@ -116,11 +116,10 @@ def check_fixture_files(paths):
 
 
 def evaluate_corpora(fixture_paths, extra_paths=(), folds=5):
-    """Publication-held-out figures for fixtures plus extra corpora."""
-    from .train import cross_validate, load_corpora
+    """Held-out figures (publishers and sites held out) for fixtures plus extra corpora."""
+    from .train import evaluate, load_corpora
     docs, corpora = load_corpora(fixture_paths, extra_paths)
-    threshold, metrics = cross_validate(docs, folds)
-    return {"threshold": threshold, "corpora": corpora, "metrics": metrics}
+    return {**evaluate(docs, folds), "corpora": corpora}
 
 
 def train_model(fixture_paths, output_dir, extra_paths=(), folds=5):
@@ -132,13 +131,15 @@ def train_model(fixture_paths, output_dir, extra_paths=(), folds=5):
 def check_floors(metrics, floors):
     """Compare figures with pinned floors; return (name, value, floor, met) rows.
 
-    ``floors`` maps ``"source.figure"`` (``fixtures.keep``) or
-    ``"overall.figure"`` to its minimum.
+    ``floors`` maps ``"scope.figure"`` to its minimum, where the scope is a
+    corpus (``fixtures.keep``), a pool of the held-out real pages
+    (``yardstick.remove``, ``appeals.remove``) or ``overall``.
     """
     rows = []
     for name, floor in sorted(floors.items()):
         scope, figure = name.rsplit(".", 1)
-        table = metrics["overall"] if scope == "overall" else metrics["source"].get(scope)
+        table = metrics["overall"] if scope == "overall" else \
+            metrics.get("pools", {}).get(scope) or metrics["source"].get(scope)
         if table is None:
             continue
         value = table[figure]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 from .blocks import Block
 from .labels import BOILERPLATE, CONTENT
-from .render import kept_blocks, render_kept
+from .render import kept_blocks, reflow_paragraphs, render_kept
 
 #: A line ending in a colon with at most this many words introduces the
 #: block after it (see :func:`lead_ins`).
@@ -319,8 +319,7 @@ class _Work:
             self.current = clean
             return False
         self.settled.extend(self._in_source([replace(b, via="") for b in kept]))
-        self.text = render_kept(self.current, kept, reflow=True)[0] if settings.reflow \
-            else clean
+        self.text = reflow_paragraphs(clean) if settings.reflow else clean
         return True
 
     def result(self):

@@ -122,6 +122,8 @@ def read_card(path=None):
             raise ModelError(f"model card {card_file} is too large to be a card")
         card = json.loads(card_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if path is not None and not Path(path).exists():
+            raise ModelError(f"model {path} not found") from None
         raise ModelError(f"{_where(path)}: not a model folder (no {CARD_FILE})") from None
     except NotADirectoryError:
         raise ModelError(f"{path}: not a model folder; a model is a folder with a "

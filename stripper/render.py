@@ -11,8 +11,8 @@ from .blocks import LINE_BREAK
 from .labels import BOILERPLATE
 from .settings import DEFAULTS
 
-#: The line breaks ``--reflow`` joins a kept block's lines at, and the one
-#: a text ends with (a clean ends with it too).
+#: The line breaks ``--reflow`` joins a paragraph's lines at, and the one a
+#: text ends with (a clean ends with it too).
 REFLOW_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
 TRAILING_BREAK = re.compile(r"(\r\n|[\n\r\u2028\u2029])[ \t]*$")
 
@@ -24,10 +24,11 @@ def kept_blocks(blocks, settings=DEFAULTS):
 
 def render(text, blocks, settings=DEFAULTS):
     """The clean text: the kept ``blocks`` of ``text`` joined with its own separators."""
-    return render_kept(text, kept_blocks(blocks, settings), settings.reflow)[0]
+    clean = render_kept(text, kept_blocks(blocks, settings))[0]
+    return reflow_paragraphs(clean) if settings.reflow else clean
 
 
-def render_kept(text, kept, reflow=False):
+def render_kept(text, kept):
     """Join ``kept`` blocks of ``text``; return the result and where each block landed.
 
     Between two kept blocks goes the whitespace that stood between them in
@@ -42,11 +43,26 @@ def render_kept(text, kept, reflow=False):
             parts.append(_separator(text, previous.end, block.start))
             length += len(parts[-1])
         starts.append(length)
-        parts.append(_reflow(block.text) if reflow else block.text)
+        parts.append(block.text)
         length += len(parts[-1])
     if parts:
         parts.append(_trailing_break(text))
     return "".join(parts), starts
+
+
+def reflow_paragraphs(text):
+    """``text`` with the line breaks inside each hard-wrapped paragraph joined.
+
+    Paragraphs are those :func:`stripper.blocks.split_blocks` finds: lines
+    cut mid-sentence at the text's wrap width belong together.
+    """
+    from .blocks import split_blocks
+    parts, position = [], 0
+    for block in split_blocks(text):
+        parts += [text[position:block.start], _reflow(block.text)]
+        position = block.end
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def _separator(text, end, start):

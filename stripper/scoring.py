@@ -10,7 +10,7 @@ thresholds it was trained for. It imports neither scikit-learn nor joblib.
 import numpy as np
 
 from . import native
-from .blocks import Block, split_blocks
+from .blocks import splitter
 from .context import context_scores
 from .errors import ModelError, OptionError
 from .features import NUMBER_NAMES, NgramSpec, sigmoid, unit_numbers
@@ -25,6 +25,7 @@ class Model:
         try:
             spec = card["spec"]
             self.units = spec["units"]
+            self._split = splitter(self.units)
             self.unit_ngrams = NgramSpec.from_card(spec["unit_ngrams"])
             self.kind_ngrams = NgramSpec.from_card(spec["kind_ngrams"])
             self.kind_names = list(spec["kinds"])
@@ -67,9 +68,7 @@ class Model:
 
     def split(self, text):
         """The units of ``text`` this model scores: its lines, or its paragraphs."""
-        if self.units == "blocks":
-            return split_blocks(text)
-        return [Block(text[start:end], start, end) for start, end in native.split_lines(text)]
+        return self._split(text)
 
     def document_scores(self, documents, memo):
         """Debris scores of every unit of every document (a list of unit lists).

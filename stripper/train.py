@@ -27,10 +27,11 @@ from .corpus import corpus_digest, load_fixtures, load_json_corpus
 from .evaluate import block_masks, label_blocks, measure, report
 from .features import NgramSpec, sigmoid, smooth_idf, unit_numbers
 from .labels import BOILERPLATE_KINDS, LABELS
+from .blocks import splitter
 from .context import context_features
 from .modelfile import library_versions, save_model
 from .scoring import Model
-from .settings import DEFAULTS
+from .settings import DEFAULTS, KEEP_TARGETS
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ INNER_FOLDS = 5
 YARDSTICK = ("real-pages", "site-batches")
 #: The kinds of debris the "appeals" figure counts.
 APPEALS = ("donation", "membership")
-#: Keep targets the card records an operating point for; the first is the default.
-KEEP_TARGETS = (0.99, 0.98, 0.97)
 #: Thresholds the held-out curve is measured at.
 THRESHOLDS = tuple(np.round(np.arange(0.30, 0.995, 0.01), 2))
 #: Publishers that appear under two names in the corpora (same newsroom, or
@@ -154,8 +153,8 @@ def _out_of_fold(counts, y, groups, ngrams):
 
 def _group_folds(groups, folds):
     from sklearn.model_selection import GroupKFold
-    splitter = GroupKFold(n_splits=min(folds, len(set(groups))))
-    return splitter.split(np.zeros(len(groups)), groups=groups)
+    folding = GroupKFold(n_splits=min(folds, len(set(groups))))
+    return folding.split(np.zeros(len(groups)), groups=groups)
 
 
 def _fit_context(first, y, doc, context, numbers):
@@ -196,7 +195,7 @@ def cross_validate(docs, folds=FOLDS, spec=SPEC, rules=RULES, thresholds=THRESHO
     (:func:`_figures`) of every document cleaned by the fold model that
     never saw its publisher.
     """
-    data = label_blocks(docs, _splitter(spec))
+    data = label_blocks(docs, splitter(spec["units"]))
     fold_models = []
     for number, (train, test) in enumerate(_group_folds(data.groups, folds)):
         log.info("fold %d of %d: %d training units", number + 1, folds, len(train))
@@ -215,12 +214,6 @@ def _figures(data, masks):
             "appeals": measure(data, masks, real, kind=APPEALS),
             "source": {s: measure(data, masks, lambda d, s=s: d.source == s)
                        for s in sorted({d.source for d in data.docs})}}
-
-
-def _splitter(spec):
-    probe = Model.__new__(Model)
-    probe.units = spec["units"]
-    return probe.split
 
 
 def _clean_held_out(docs, fold_models, threshold):
@@ -247,10 +240,10 @@ def operating_points(curve, targets=KEEP_TARGETS):
     return points
 
 
-def evaluate(docs, folds=FOLDS):
+def evaluate(docs, folds=FOLDS, spec=SPEC, rules=RULES):
     """``stripper eval``: the held-out curve, operating points, and the full report
     (per corpus, language and kind) at the default operating point."""
-    data, fold_models, curve = cross_validate(docs, folds)
+    data, fold_models, curve = cross_validate(docs, folds, spec, rules)
     points = operating_points(curve)
     default = points[0]["threshold"]
     masks = block_masks(docs, _clean_held_out(docs, fold_models, default))
@@ -274,7 +267,7 @@ def train(fixture_paths, output_dir, extra_paths=(), folds=FOLDS):
     from . import __version__
     docs, corpora = load_corpora(fixture_paths, extra_paths)
     result = evaluate(docs, folds)
-    data = label_blocks(docs, _splitter(SPEC))
+    data = label_blocks(docs, splitter(SPEC["units"]))
     arrays, card = fit_model(data, np.arange(len(data.texts)))
     card.update({
         "name": "stripper-default",

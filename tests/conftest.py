@@ -71,24 +71,24 @@ def runner():
 
 
 def copy_model(directory):
-    """Copy the bundled model and its card into ``directory``; return the model path."""
-    directory.mkdir()
-    for name in ("stripper.joblib", "stripper.json"):
-        shutil.copyfile(MODELS_DIR / name, directory / name)
-    return directory / "stripper.joblib"
+    """Copy the bundled model folder (card and arrays) into ``directory``; return it."""
+    shutil.copytree(MODELS_DIR, directory, ignore=shutil.ignore_patterns("__init__.py",
+                                                                          "__pycache__"))
+    return directory
 
 
 @pytest.fixture
 def model_copy(tmp_path):
-    """A private, intact copy of the bundled model and its card."""
+    """A private, intact copy of the bundled model folder."""
     return copy_model(tmp_path / "model")
 
 
 @pytest.fixture
 def tampered_model(tmp_path):
-    """A copy of the model with one byte flipped, so its SHA-256 no longer matches."""
-    path = copy_model(tmp_path / "tampered")
+    """A copy of the model with one byte of an array flipped: its SHA-256 no longer matches."""
+    directory = copy_model(tmp_path / "tampered")
+    path = directory / "unit_coef.npy"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    return path
+    return directory

@@ -150,7 +150,7 @@ def test_missing_model_raises_model_error_naming_it(tmp_path, appeal_text):
 
 
 def test_tampered_model_raises_model_error(tampered_model, appeal_text):
-    with pytest.raises(ModelError, match="stripper train"):
+    with pytest.raises(ModelError, match="SHA-256"):
         Stripper(model=tampered_model).clean(appeal_text)
 
 

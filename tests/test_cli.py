@@ -15,7 +15,7 @@ from stripper import classify, clean
 from stripper.cli import main
 
 APPEAL = object()  # stands for our example article in the table
-TAMPER_ADVICE = "stripper train"
+TAMPER_ADVICE = "SHA-256"
 
 
 @dataclass
@@ -78,7 +78,8 @@ CASES = [
     Case("threshold-zero", ["--threshold", "0"], stdout=lambda text: ""),
     Case("reflow", ["--reflow"], stdout=lambda text: clean(text, reflow=True)),
     Case("run-margin-zero", ["--run-margin", "0"], stdout=lambda text: clean(text, run_margin=0)),
-    Case("model-directory", ["--model", "{model_dir}"], stdout=clean),
+    Case("model-folder", ["--model", "{model_dir}"], stdout=clean),
+    Case("model-card", ["--model", "{model_dir}/card.json"], stdout=clean),
     Case("model-missing", ["--model", "{tmp}/nowhere/stripper.joblib"], exit_code=1,
          error="not found"),
     Case("model-tampered", ["--model", "{tampered}"], exit_code=1, error=TAMPER_ADVICE),
@@ -100,7 +101,7 @@ def prepared(tmp_path, appeal_text, tampered_model, model_copy):
     def prepare(case):
         text = appeal_text if case.input is APPEAL else case.input
         data = text if isinstance(text, bytes) else text.encode("utf-8")
-        places = {"tmp": tmp_path, "tampered": tampered_model, "model_dir": model_copy.parent,
+        places = {"tmp": tmp_path, "tampered": tampered_model, "model_dir": model_copy,
                   "kind": first_kind(appeal_text) if "{kind}" in case.args else ""}
         args = [arg.format(**places) for arg in case.args]
         return args, data, text

@@ -25,7 +25,7 @@ import pytest
 import stripper
 from stripper import clean, core, features, render, textio
 from stripper.context import context_features
-from stripper.blocks import Block, split_blocks
+from stripper.blocks import Block, line_blocks, split_blocks
 from stripper.cli import main
 from stripper.errors import InputError
 from stripper.textio import decode, read_text
@@ -452,7 +452,8 @@ LINEAR_FUNCTIONS = {
     "split_blocks": lambda text: split_blocks(text),
     "reflow": lambda text: render._reflow(text),
     "pieces": lambda text: core._pieces(Block(text, 0, len(text))),
-    "layout": lambda text: features.layout_features(features.block_rows([Block(text, 0, 1)])),
+    "shape numbers": lambda text: features.unit_numbers(text),
+    "lines": lambda text: line_blocks(text),
     "decode": lambda text: decode(text.encode("utf-8")),
 }
 
@@ -470,9 +471,8 @@ def test_context_features_run_in_linear_time():
     # 2.4 at these sizes, where its per-block overhead still hides most of
     # the quadratic term. Larger sizes would take minutes when it fails.
     def context(count):
-        rows = [{"text": "x", "doc": 0, "index": i, "count": count} for i in range(count)]
-        return rows, np.linspace(0, 1, count)
-    ratio = growth_ratio(lambda made: context_features(*made), lambda n: context(n * 4))
+        return np.linspace(0, 1, count), np.zeros(count, dtype=np.int64)
+    ratio = growth_ratio(lambda made: context_features(*made, 2), lambda n: context(n * 4))
     assert ratio < 2.0
 
 

@@ -1,58 +1,78 @@
-"""Cleaning runs on weights exported from the scikit-learn pipeline.
+"""Cleaning scores exactly as the fitted models it was exported from.
 
-The exported arrays must score exactly as the pipeline they came from, on
-every fixture block, and cleaning must not import scikit-learn at all.
+Training fits scikit-learn models on the matrix the compiled core builds;
+cleaning scores from the exported arrays with the same core. These tests
+fit their own small models on fixtures and check both sides agree.
 """
 
-import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 
+from stripper import native
+from stripper.blocks import line_blocks
+from stripper.context import context_features, context_scores
 from stripper.corpus import load_fixtures
 from stripper.evaluate import label_blocks
-from stripper.modelfile import load_model
+from stripper.features import NgramSpec, sigmoid, smooth_idf, unit_numbers
+from stripper.train import _matrix, _weighted
 
 ROOT = Path(__file__).resolve().parent.parent
+SPEC = NgramSpec(word=(1, 2), char=(2, 4), word_bits=14, char_bits=14, idf=True)
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    bundle = load_model().bundle
-    return bundle, pickle.loads(bundle["sklearn"])
+def units():
+    """Lines of the first 80 fixtures: texts, labels (-1 dropped) and document numbers."""
+    data = label_blocks(load_fixtures([ROOT / "fixtures"])[:80], line_blocks)
+    keep = data.y >= 0
+    return ([t for t, k in zip(data.texts, keep) if k], data.y[keep], data.doc_of_row[keep])
 
 
-@pytest.fixture(scope="module")
-def fixture_rows():
-    return label_blocks(load_fixtures([ROOT / "fixtures"])).rows
+def test_linear_scores_equal_the_fitted_regression(units):
+    texts, y, _ = units
+    counts = _matrix(SPEC.counts(texts), SPEC.columns)
+    idf = smooth_idf(counts.indices, counts.shape[0], counts.shape[1]).astype(np.float32)
+    fitted = LogisticRegression(C=16, solver="liblinear").fit(_weighted(counts, SPEC, idf), y)
+    ours = sigmoid(SPEC.decision((counts.indptr, counts.indices, counts.data),
+                                 fitted.coef_, fitted.intercept_, idf)[:, 0])
+    assert np.abs(ours - fitted.predict_proba(_weighted(counts, SPEC, idf))[:, 1]).max() < 1e-9
 
 
-def test_exported_scores_equal_the_pipeline_on_every_fixture_block(shipped, fixture_rows):
-    bundle, pipeline = shipped
-    exported = bundle["detector"].predict_proba(fixture_rows)[:, 1]
-    reference = pipeline["detector"].predict_proba(fixture_rows)[:, 1]
-    assert np.abs(exported - reference).max() < 1e-9
+def test_context_scores_equal_the_fitted_trees(units):
+    texts, y, doc = units
+    rng = np.random.default_rng(0)
+    first = rng.random(len(texts))
+    numbers = np.array([unit_numbers(t) for t in texts])
+    X = context_features(first, doc, 2, ("mean", "numbers"), numbers)
+    trees = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=7,
+                                           random_state=0).fit(X, y)
+    ours = context_scores([native.export_hist_gradient_boosting(trees)], first, doc, 2,
+                          ("mean", "numbers"), numbers)
+    assert np.abs(ours - trees.predict_proba(X)[:, 1]).max() < 1e-12
 
 
-def test_exported_block_scores_equal_the_pipeline_stage_one(shipped, fixture_rows):
-    bundle, pipeline = shipped
-    rows = fixture_rows[:3000]
-    assert np.abs(bundle["detector"].block_scores(rows)
-                  - pipeline["detector"].block_scores(rows)).max() < 1e-9
+def test_context_features_never_read_across_documents():
+    scores = np.array([0.1, 0.2, 0.9, 0.8])
+    X = context_features(scores, np.array([0, 0, 1, 1]), 1)
+    # own, before, after, mean
+    assert X.tolist() == [[0.1, -1.0, 0.2, 0.15000000000000002],
+                          [0.2, 0.1, -1.0, 0.15000000000000002],
+                          [0.9, -1.0, 0.8, 0.8500000000000001],
+                          [0.8, 0.9, -1.0, 0.8500000000000001]]
 
 
-def test_exported_kinds_equal_the_pipeline(shipped, fixture_rows):
-    bundle, pipeline = shipped
-    rows = fixture_rows[:3000]
-    assert bundle["kinds"].predict(rows) == [str(k) for k in pipeline["kinds"].predict(rows)]
+def test_shape_numbers_of_an_appeal_and_of_reporting():
+    appeal = unit_numbers("Support us from just $2 a month: your gift keeps us going!")
+    report = unit_numbers("The council met on Tuesday.")
+    assert appeal[3] == 1.0 and report[3] == 0.0          # money
+    assert appeal[2] > 0 and report[2] == 0.0             # second person
+    assert appeal[1] == report[1] == 1.0                  # both end a sentence
 
 
-def test_cleaning_does_not_import_scikit_learn():
-    probe = ("import sys, stripper; stripper.clean('A line of news.\\nSupport us today!\\n'); "
-             "print('sklearn' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip() == "False"
+def test_shape_numbers_read_only_the_head_and_tail_of_a_huge_unit():
+    huge = "word " * 2_000_000
+    assert unit_numbers(huge)[0] == pytest.approx(np.log1p(len(huge)) / 10)

@@ -1,66 +1,73 @@
-"""Ablation: which feature families and context choices move real-page figures.
+"""Ablation: what each part of the design does to held-out real pages.
 
-Each variant runs the same publication-held-out cross-validation as
-``stripper eval`` on fixtures plus real pages, with the threshold searched
-so that held-out keep meets the targets, and prints keep / remove /
-precision on real pages and on fixtures, and donation and membership
-removal on real pages.
+Every variant runs ``stripper eval``'s cross-validation (publishers and
+sites held out; fixtures train only) with one change to the shipped design
+(``stripper.train.SPEC`` / ``RULES``), and prints removal at keep >= 0.99
+and >= 0.98 and appeal removal on the pooled held-out real pages.
 
-Usage: python tools/ablation.py [VARIANT ...] [--real-pages DIR] [--fixtures DIR]
+Usage: python tools/ablation.py [VARIANT ...] [--fixtures DIR] [--extra DIR ...]
 """
 
 import argparse
+import copy
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from stripper.model import make_block_model  # noqa: E402
-from stripper.train import cross_validate, load_corpora  # noqa: E402
+from stripper import train  # noqa: E402
 
-#: name -> (detector options, cleaning options, augment, description)
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def _spec(**changes):
+    spec = copy.deepcopy(train.SPEC)
+    for key, value in changes.items():
+        section, _, name = key.partition("__")
+        if name:
+            spec[section][name] = value
+        else:
+            spec[section] = value
+    return spec
+
+
+#: name -> (spec, rules, description)
 VARIANTS = {
-    "shipped": ({}, {}, False, "the shipped design"),
-    "no-context": ({"use_context": False}, {}, False, "block model alone"),
-    "one-round": ({"rounds": 1}, {}, False, "a single context round"),
-    "three-rounds": ({"rounds": 3}, {}, False, "three context rounds"),
-    "positions": ({"positions": True}, {}, False, "context also reads position in document"),
-    "no-layout": ({"block_model": make_block_model(layout=False)}, {}, False,
-                  "block model without layout and lexicon features"),
-    "no-context-layout": ({"context_layout": False}, {}, False,
-                          "context model without the block's own layout features"),
-    "glued-cuts": ({}, {"split_glued": True}, False, "cut glued debris off paragraphs"),
-    "augmented": ({}, {}, True, "also train on perfectly cleaned copies"),
-    "no-run-growth": ({}, {"run_margin": 0.0}, False,
-                      "decide every block by the threshold alone"),
+    "shipped": (train.SPEC, train.RULES, "the shipped design"),
+    "blocks": (_spec(units="blocks"), train.RULES, "paragraphs (hard-wrap joiner) as units"),
+    "no-numbers": (_spec(context__features=["mean"]), train.RULES,
+                   "context without the six shape numbers"),
+    "window-1": (_spec(context__window=1), train.RULES, "one neighbour either side"),
+    "window-3": (_spec(context__window=3), train.RULES, "three neighbours either side"),
+    "two-rounds": (_spec(context__rounds=2), train.RULES, "two context rounds"),
+    "no-context": (_spec(context__rounds=0), train.RULES, "the unit model alone"),
+    "no-idf": (_spec(unit_ngrams__idf=False), train.RULES, "raw hashed counts, no idf"),
+    "no-rules": (train.SPEC, {"run_margin": 0.0, "tail_units": 0}, "threshold alone"),
+    "no-tail": (train.SPEC, {**train.RULES, "tail_units": 0}, "without the tail rule"),
+    "margin-0.13": (train.SPEC, {**train.RULES, "run_margin": 0.13}, "run margin 0.13"),
 }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variants", nargs="*", default=list(VARIANTS),
-                        help=f"some of: {', '.join(VARIANTS)} (default: all)")
-    parser.add_argument("--real-pages", default=str(ROOT.parent / "shared/data/real-pages/docs"))
+    parser.add_argument("variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--fixtures", default=str(ROOT / "fixtures"))
+    parser.add_argument("--extra", action="append",
+                        default=None, help="labelled JSON corpora (default: ../shared's)")
+    parser.add_argument("--folds", type=int, default=train.FOLDS)
     args = parser.parse_args(argv)
-    unknown = set(args.variants) - set(VARIANTS)
-    if unknown:
-        parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
-    docs, _ = load_corpora([args.fixtures], [args.real_pages])
-    print("| variant | threshold | real keep | real remove | real precision | donation | "
-          "membership | fixtures keep | fixtures remove |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    extra = args.extra or [str(SHARED / "real-pages" / "docs"),
+                           str(SHARED / "site-batches" / "docs")]
+    docs, _ = train.load_corpora([args.fixtures], extra)
+    print("| variant | remove @0.99 | remove @0.98 | appeals @0.99 | what |")
+    print("|---|---|---|---|---|")
     for name in args.variants:
-        detector, cleaning, augment, _ = VARIANTS[name]
-        threshold, metrics = cross_validate(docs, augment=augment, detector_options=detector,
-                                            clean_options=cleaning)
-        real, fixtures = metrics["source"]["docs"], metrics["source"]["fixtures"]
-        kinds = metrics["source_kind"]["docs"]
-        print(f"| {name} | {threshold:.2f} | {real['keep']:.3f} | {real['remove']:.3f} | "
-              f"{real['precision']:.3f} | {kinds['donation']['remove']:.2f} | "
-              f"{kinds['membership']['remove']:.2f} | {fixtures['keep']:.3f} | "
-              f"{fixtures['remove']:.3f} |", flush=True)
+        spec, rules, description = VARIANTS[name]
+        result = train.evaluate(docs, args.folds, spec, rules)
+        at = {p["keep_target"]: p for p in result["operating_points"]}
+        print(f"| {name} | {at[0.99]['remove']:.3f} | {at[0.98]['remove']:.3f} | "
+              f"{at[0.99]['appeals_remove']:.3f} | {description} |", flush=True)
 
 
 if __name__ == "__main__":
