@@ -1056,6 +1056,607 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------ site prints */
+
+/* Hashing for stripper.siteprints: many short strings laid end to end in
+ * one str, cut at a separator code point, so a page costs one call rather
+ * than one per block.  Same hash as above, with the seed the caller gives
+ * (hash64 in native.py). */
+
+static int
+get_text(PyObject *arg, text_t *t, const char *name)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "%s is %.100s, not str", name,
+                     Py_TYPE(arg)->tp_name);
+        return -1;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(arg) < 0)
+        return -1;
+#endif
+    t->kind = PyUnicode_KIND(arg);
+    t->data = PyUnicode_DATA(arg);
+    t->len = PyUnicode_GET_LENGTH(arg);
+    return 0;
+}
+
+PyDoc_STRVAR(hash_strings_doc,
+"hash_strings(strings, seed)\n--\n\n"
+"hash64(seed, s) of each str s of a list or tuple, as a bytearray of\n"
+"uint64.  See stripper.native.hash_strings.");
+
+static PyObject *
+core_hash_strings(PyObject *self, PyObject *args)
+{
+    PyObject *seq, *fast, *result = NULL;
+    unsigned long long seed;
+    uint64_t *out;
+    Py_ssize_t n, k, i;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OK:hash_strings", &seq, &seed))
+        return NULL;
+    fast = PySequence_Fast(seq, "strings must be a list or tuple of str");
+    if (!fast)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(fast);
+    out = malloc((n ? n : 1) * sizeof(uint64_t));
+    if (!out) {
+        Py_DECREF(fast);
+        return PyErr_NoMemory();
+    }
+    for (k = 0; k < n; k++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fast, k);
+        text_t t;
+        uint64_t h = (uint64_t)seed;
+        if (!PyUnicode_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "strings[%zd] is %.100s, not str", k,
+                         Py_TYPE(item)->tp_name);
+            goto done;
+        }
+        if (get_text(item, &t, "strings") < 0)
+            goto done;
+        for (i = 0; i < t.len; i++)
+            h = h * HASH_K + cp_at(&t, i);
+        out[k] = fmix64(h);
+    }
+    result = bytearray_from(out, (size_t)n * sizeof(uint64_t));
+done:
+    free(out);
+    Py_DECREF(fast);
+    return result;
+}
+
+/* re's \d: a decimal digit (str.isdecimal()), ASCII first. */
+static inline int
+is_decimal(Py_UCS4 c)
+{
+    return c < 128 ? (c >= '0' && c <= '9') : Py_UNICODE_ISDECIMAL(c);
+}
+
+/* A character of the separators re's NUMBER pattern allows inside a number
+ * (see native.near_prints): whitespace and . , : / ° ' ’ - – */
+static inline int
+number_inner(Py_UCS4 c)
+{
+    return is_decimal(c) || Py_UNICODE_ISSPACE(c) || c == '.' ||
+           c == ',' || c == ':' || c == '/' || c == 0xB0 || c == '\'' ||
+           c == 0x2019 || c == '-' || c == 0x2013;
+}
+
+/* Where a piece of a block may end: after . ! ? … » | */
+static inline int
+piece_end(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x2026 || c == 0xBB ||
+           c == '|';
+}
+
+/* Closing quotes after a piece's end: " ' ” ’ ) */
+static inline int
+closing(Py_UCS4 c)
+{
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')';
+}
+
+/* May a piece start with c?  Not with whitespace, a closing quote, a lower
+ * case letter a-z а-я ё і ї є ß, a digit 0-9 or , ; : . ! ? … */
+static inline int
+piece_start(Py_UCS4 c)
+{
+    if (Py_UNICODE_ISSPACE(c) || closing(c) || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || (c >= 0x430 && c <= 0x44F))
+        return 0;
+    switch (c) {
+    case 0x451: case 0x456: case 0x457: case 0x454: case 0xDF: case ',':
+    case ';': case ':': case '.': case '!': case '?': case 0x2026:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+PyDoc_STRVAR(piece_spans_doc,
+"piece_spans(text, spans, edge)\n--\n\n"
+"The sentence pieces of each block text[a:b] for (a, b) in spans (int64\n"
+"[k, 2]): rows (start, end, block, index in block) of the pieces kept, and\n"
+"pieces per block, as int64 bytearrays.  edge 0 keeps every piece; edge\n"
+"n > 0 the first and last n pieces of blocks of two or more.  See\n"
+"stripper.native.piece_spans.");
+
+typedef struct {
+    int64_t *v;
+    size_t len, cap;
+} vec_t;
+
+static int
+vec_push(vec_t *x, int64_t value)
+{
+    if (grow((void **)&x->v, &x->cap, x->len + 1, sizeof(int64_t)))
+        return -1;
+    x->v[x->len++] = value;
+    return 0;
+}
+
+static PyObject *
+core_piece_spans(PyObject *self, PyObject *args)
+{
+    PyObject *text, *spans_obj, *result = NULL;
+    PyObject *o[2] = {NULL, NULL};
+    Py_buffer vs;
+    text_t t;
+    Py_ssize_t nblocks, k, edge;
+    vec_t rows = {NULL, 0, 0};
+    vec_t found[2] = {{NULL, 0, 0}, {NULL, 0, 0}};
+    int64_t *counts = NULL;
+    int status = OK;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOn:piece_spans", &text, &spans_obj, &edge))
+        return NULL;
+    if (edge < 0) {
+        PyErr_SetString(PyExc_ValueError, "edge must be at least 0");
+        return NULL;
+    }
+    if (get_text(text, &t, "text") < 0)
+        return NULL;
+    if (get_array(spans_obj, &vs, 'q', 2, 0, "spans") < 0)
+        return NULL;
+    nblocks = vs.shape[0];
+    if (vs.shape[1] != 2) {
+        status = ERR_VALUE;
+        goto done;
+    }
+    for (k = 0; k < nblocks; k++) {
+        const int64_t *sp = (const int64_t *)vs.buf + 2 * k;
+        if (sp[0] < 0 || sp[1] < sp[0] || sp[1] > t.len) {
+            status = ERR_VALUE;
+            goto done;
+        }
+    }
+    counts = malloc((nblocks ? nblocks : 1) * sizeof(int64_t));
+    if (!counts) {
+        status = ERR_NOMEM;
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const int64_t *sp = vs.buf;
+        for (k = 0; k < nblocks && !status; k++) {
+            Py_ssize_t a = (Py_ssize_t)sp[2 * k], b = (Py_ssize_t)sp[2 * k + 1];
+            Py_ssize_t p = a, from = a, cut;
+            size_t m, count;
+            found[0].len = found[1].len = 0;
+            /* cuts: after a piece end, closing quotes and whitespace, where a
+             * piece may start; the last piece runs to the block's end */
+            while (!status) {
+                Py_ssize_t q, x, y;
+                cut = b;
+                while (p < b) {
+                    if (!piece_end(cp_at(&t, p))) {
+                        p++;
+                        continue;
+                    }
+                    for (q = p + 1; q < b && closing(cp_at(&t, q)); q++)
+                        ;
+                    for (; q < b && Py_UNICODE_ISSPACE(cp_at(&t, q)); q++)
+                        ;
+                    if (q < b && piece_start(cp_at(&t, q))) {
+                        cut = q;
+                        break;
+                    }
+                    p++;
+                }
+                /* the piece [from, cut), stripped, kept when not blank */
+                for (x = from; x < cut && Py_UNICODE_ISSPACE(cp_at(&t, x)); x++)
+                    ;
+                for (y = cut; y > x && Py_UNICODE_ISSPACE(cp_at(&t, y - 1)); y--)
+                    ;
+                if (y > x && (vec_push(&found[0], x) || vec_push(&found[1], y)))
+                    status = ERR_NOMEM;
+                if (cut == b)
+                    break;
+                from = p = cut;
+            }
+            count = found[0].len;
+            counts[k] = (int64_t)count;
+            for (m = 0; m < count && !status; m++) {
+                if (edge && (count < 2 || (m >= (size_t)edge &&
+                                           m + (size_t)edge < count)))
+                    continue;
+                if (vec_push(&rows, found[0].v[m]) || vec_push(&rows, found[1].v[m]) ||
+                    vec_push(&rows, k) || vec_push(&rows, (int64_t)m))
+                    status = ERR_NOMEM;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (status)
+        goto done;
+    o[0] = bytearray_from(rows.v, rows.len * sizeof(int64_t));
+    o[1] = bytearray_from(counts, (size_t)nblocks * sizeof(int64_t));
+    if (o[0] && o[1])
+        result = PyTuple_Pack(2, o[0], o[1]);
+done:
+    if (status)
+        raise_status(status, "spans must be (start, end) with 0 <= start <= "
+                             "end <= len(text)");
+    Py_XDECREF(o[0]);
+    Py_XDECREF(o[1]);
+    free(rows.v);
+    free(found[0].v);
+    free(found[1].v);
+    PyBuffer_Release(&vs);
+    free(counts);
+    return result;
+}
+
+PyDoc_STRVAR(span_prints_doc,
+"span_prints(text, spans, count, exact_seed, word_seed, near_seed, page_seed)\n"
+"--\n\n"
+"Prints of each segment text[a:b] for (a, b) in spans (int64 [k, 2]):\n"
+"(exact hash uint64 of the first count segments, 0 after, near hash uint64, has a word uint8, first template\n"
+"mark int64) per segment, the hash of every near token uint64 and the\n"
+"cumulative token count at each segment's end int64 (as bytearrays), and\n"
+"the digest of the first count segments (an int).  See\n"
+"stripper.native.span_prints.");
+
+static inline int
+is_dash(Py_UCS4 c)
+{
+    return c == '-' || c == 0x2013 || c == 0x2014;
+}
+
+/* Is the dash at i, in the segment [a, b), between whitespace that is not
+ * the segment's leading or trailing whitespace (a spaced dash of its exact
+ * form)? */
+static int
+spaced_dash(const text_t *t, Py_ssize_t a, Py_ssize_t i, Py_ssize_t b)
+{
+    Py_ssize_t x;
+    if (i == a || i + 1 >= b || !Py_UNICODE_ISSPACE(cp_at(t, i - 1)) ||
+        !Py_UNICODE_ISSPACE(cp_at(t, i + 1)))
+        return 0;
+    for (x = i - 1; x >= a && Py_UNICODE_ISSPACE(cp_at(t, x)); x--)
+        ;
+    if (x < a)
+        return 0;
+    for (x = i + 1; x < b && Py_UNICODE_ISSPACE(cp_at(t, x)); x++)
+        ;
+    return x < b;
+}
+
+static PyObject *
+core_span_prints(PyObject *self, PyObject *args)
+{
+    PyObject *text, *spans_obj, *result = NULL;
+    PyObject *o[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    unsigned long long eseed, wseed, nseed, pseed;
+    Py_ssize_t count, nseg, k, m;
+    Py_buffer vs;
+    text_t t;
+    uint64_t *tok = NULL, *near = NULL, *exact = NULL, digest = 0;
+    int64_t *ends = NULL;
+    uint8_t *word = NULL;
+    int64_t *mark = NULL;
+    size_t ntok = 0, tcap = 0;
+    int status = OK;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOnKKKK:span_prints", &text, &spans_obj, &count,
+                          &eseed, &wseed, &nseed, &pseed))
+        return NULL;
+    if (get_text(text, &t, "text") < 0)
+        return NULL;
+    if (get_array(spans_obj, &vs, 'q', 2, 0, "spans") < 0)
+        return NULL;
+    nseg = vs.shape[0];
+    if (vs.shape[1] != 2 || count < 0 || count > nseg) {
+        PyErr_SetString(PyExc_ValueError,
+                        "spans must be [k, 2] and count in [0, k]");
+        PyBuffer_Release(&vs);
+        return NULL;
+    }
+    for (k = 0; k < nseg; k++) {
+        const int64_t *sp = (const int64_t *)vs.buf + 2 * k;
+        if (sp[0] < 0 || sp[1] < sp[0] || sp[1] > t.len) {
+            PyErr_SetString(PyExc_ValueError,
+                            "spans must be (start, end) with 0 <= start <= "
+                            "end <= len(text)");
+            PyBuffer_Release(&vs);
+            return NULL;
+        }
+    }
+    exact = malloc((nseg ? nseg : 1) * sizeof(uint64_t));
+    near = malloc((nseg ? nseg : 1) * sizeof(uint64_t));
+    ends = malloc((nseg ? nseg : 1) * sizeof(int64_t));
+    word = malloc(nseg ? nseg : 1);
+    mark = malloc((nseg ? nseg : 1) * sizeof(int64_t));
+    if (!exact || !near || !ends || !word || !mark) {
+        status = ERR_NOMEM;
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const int64_t *sp = vs.buf;
+        uint64_t hp = (uint64_t)pseed;
+        for (k = 0; k < nseg && !status; k++) {
+            Py_ssize_t a = (Py_ssize_t)sp[2 * k], b = (Py_ssize_t)sp[2 * k + 1];
+            Py_ssize_t i = a;
+            uint64_t he = (uint64_t)eseed, hn = (uint64_t)nseed, hw;
+            int first = 1, has = 0, started = 0, space = 0;
+            int64_t marked = -1;
+            int in_digest = k < count;
+            /* the exact form: whitespace runs as one space, stripped; the
+             * digest joins the first `count` of them by a space (only they
+             * have an exact print) */
+            if (in_digest && k)
+                hp = hp * HASH_K + 32;
+            for (m = a; m < b && in_digest; m++) {
+                Py_UCS4 d = cp_at(&t, m);
+                if (Py_UNICODE_ISSPACE(d)) {
+                    space = started;
+                    continue;
+                }
+                if (space) {
+                    he = he * HASH_K + 32;
+                    if (in_digest)
+                        hp = hp * HASH_K + 32;
+                    space = 0;
+                }
+                he = he * HASH_K + d;
+                if (in_digest)
+                    hp = hp * HASH_K + d;
+                started = 1;
+            }
+            /* the near tokens of the number form */
+            while (i < b && !status) {
+                Py_UCS4 c = cp_at(&t, i);
+                if (is_decimal(c)) {
+                    /* a number: the longest run of number_inner characters
+                     * after this digit, cut back to its last digit or
+                     * degree sign, is one "#" token */
+                    Py_ssize_t last = i;
+                    for (m = i + 1; m < b; m++) {
+                        Py_UCS4 d = cp_at(&t, m);
+                        if (!number_inner(d))
+                            break;
+                        if (is_decimal(d) || d == 0xB0)
+                            last = m;
+                    }
+                    c = '#';
+                    i = last + 1;
+                    hw = (uint64_t)wseed * HASH_K + c;
+                    if (!first)
+                        hn = hn * HASH_K + 32;
+                    hn = hn * HASH_K + c;
+                } else if (c == '#') {
+                    hw = (uint64_t)wseed * HASH_K + c;
+                    if (!first)
+                        hn = hn * HASH_K + 32;
+                    hn = hn * HASH_K + c;
+                    i++;
+                } else if (is_word(c)) {
+                    hw = (uint64_t)wseed;
+                    if (!first)
+                        hn = hn * HASH_K + 32;
+                    has = 1;
+                    for (; i < b; i++) {
+                        c = cp_at(&t, i);
+                        if (!is_word(c) || is_decimal(c))
+                            break;
+                        hw = hw * HASH_K + c;
+                        hn = hn * HASH_K + c;
+                    }
+                } else {
+                    /* outside numbers: ':' '|' '\u2022', or a dash between
+                     * whitespace, may split a template */
+                    if (marked < 0 && (c == ':' || c == '|' || c == 0x2022 ||
+                                       (is_dash(c) && spaced_dash(&t, a, i, b))))
+                        marked = i;
+                    i++;
+                    continue;
+                }
+                first = 0;
+                if (grow((void **)&tok, &tcap, ntok + 1, sizeof(uint64_t)))
+                    status = ERR_NOMEM;
+                else
+                    tok[ntok++] = fmix64(hw);
+            }
+            exact[k] = in_digest ? fmix64(he) : 0;
+            near[k] = fmix64(hn);
+            ends[k] = (int64_t)ntok;
+            word[k] = (uint8_t)has;
+            mark[k] = marked;
+        }
+        digest = fmix64(hp);
+    }
+    Py_END_ALLOW_THREADS
+    if (status)
+        goto done;
+    o[0] = bytearray_from(exact, nseg * sizeof(uint64_t));
+    o[1] = bytearray_from(near, nseg * sizeof(uint64_t));
+    o[2] = bytearray_from(word, nseg);
+    o[3] = bytearray_from(mark, nseg * sizeof(int64_t));
+    o[4] = bytearray_from(tok, ntok * sizeof(uint64_t));
+    o[5] = bytearray_from(ends, nseg * sizeof(int64_t));
+    if (o[0] && o[1] && o[2] && o[3] && o[4] && o[5])
+        result = Py_BuildValue("(OOOOOOK)", o[0], o[1], o[2], o[3], o[4], o[5],
+                               (unsigned long long)digest);
+done:
+    if (status)
+        raise_status(status, "");
+    for (m = 0; m < 6; m++)
+        Py_XDECREF(o[m]);
+    PyBuffer_Release(&vs);
+    free(tok);
+    free(near);
+    free(exact);
+    free(ends);
+    free(word);
+    free(mark);
+    return result;
+}
+
+/* Shingles combine 5 consecutive token hashes; see native.shingle_sketch. */
+#define SHINGLE 5
+static const uint64_t shingle_mult[SHINGLE] = {
+    UINT64_C(0x9E3779B97F4A7C15), UINT64_C(0xC2B2AE3D27D4EB4F),
+    UINT64_C(0x165667B19E3779F9), UINT64_C(0xD6E8FEB86659FD93),
+    UINT64_C(0xFF51AFD7ED558CCD)};
+
+/* Insert v into an open-addressing set of `mask + 1` slots (a power of two
+ * at least twice the items); slot value UINT64_MAX is empty, so that value is
+ * kept aside in *has_max.  Returns 1 when v was new. */
+static inline int
+set_add(uint64_t *slots, uint64_t mask, uint64_t v, int *has_max)
+{
+    uint64_t x;
+    if (v == UINT64_MAX) {
+        int fresh = !*has_max;
+        *has_max = 1;
+        return fresh;
+    }
+    for (x = v & mask;; x = (x + 1) & mask) {
+        if (slots[x] == v)
+            return 0;
+        if (slots[x] == UINT64_MAX) {
+            slots[x] = v;
+            return 1;
+        }
+    }
+}
+
+PyDoc_STRVAR(shingle_sketch_doc,
+"shingle_sketch(hashes, ends, select, bins)\n--\n\n"
+"One-permutation MinHash (bins minima, as a bytearray of uint64) of the\n"
+"5-shingles of the lists of token hashes hashes[ends[k-1]:ends[k]] (from 0\n"
+"for k = 0) whose select[k] is nonzero (every list when select is None),\n"
+"and the number of distinct shingles.  hashes: int64 (the uint64 bits),\n"
+"ends: int64, select: uint8.  See stripper.native.shingle_sketch.");
+
+static PyObject *
+core_shingle_sketch(PyObject *self, PyObject *args)
+{
+    PyObject *hashes, *ends_obj, *select_obj, *result = NULL, *sketch = NULL;
+    Py_buffer vh, ve, vs;
+    Py_ssize_t bins, nlists, j;
+    uint64_t *sh = NULL, *mins = NULL;
+    size_t total = 0, distinct = 0, cap;
+    int status = OK, have_s = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOn:shingle_sketch", &hashes, &ends_obj,
+                          &select_obj, &bins))
+        return NULL;
+    if (bins < 1 || bins > (1 << 20)) {
+        PyErr_SetString(PyExc_ValueError, "bins must be in [1, 2**20]");
+        return NULL;
+    }
+    if (get_array(hashes, &vh, 'q', 1, 0, "hashes") < 0)
+        return NULL;
+    if (get_array(ends_obj, &ve, 'q', 1, 0, "ends") < 0) {
+        PyBuffer_Release(&vh);
+        return NULL;
+    }
+    nlists = ve.shape[0];
+    if (select_obj != Py_None) {
+        if (get_array(select_obj, &vs, 'B', 1, 0, "select") < 0)
+            goto done;
+        have_s = 1;
+        if (vs.shape[0] != nlists) {
+            status = ERR_VALUE;
+            goto done;
+        }
+    }
+    {
+        const int64_t *e = ve.buf;
+        const uint8_t *sel = have_s ? vs.buf : NULL;
+        int64_t a = 0;
+        for (j = 0; j < nlists; a = e[j], j++) {
+            int64_t b = e[j];
+            if (b < a || b > vh.shape[0]) {
+                status = ERR_VALUE;
+                goto done;
+            }
+            if (b > a && (!sel || sel[j]))
+                total += (size_t)(b - a >= SHINGLE ? b - a - SHINGLE + 1 : 1);
+        }
+    }
+    for (cap = 16; cap < 2 * total; cap *= 2)
+        ;
+    sh = malloc(cap * sizeof(uint64_t));
+    mins = malloc((size_t)bins * sizeof(uint64_t));
+    if (!sh || !mins) {
+        status = ERR_NOMEM;
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const uint64_t *h = vh.buf;
+        const int64_t *e = ve.buf;
+        const uint8_t *sel = have_s ? vs.buf : NULL;
+        size_t x;
+        int64_t a = 0;
+        int has_max = 0;
+        memset(sh, 0xff, cap * sizeof(uint64_t));
+        for (x = 0; x < (size_t)bins; x++)
+            mins[x] = UINT64_MAX;
+        for (j = 0; j < nlists; a = e[j], j++) {
+            int64_t b = e[j], s;
+            if (b == a || (sel && !sel[j]))
+                continue;
+            /* a list shorter than a shingle is one shingle, padded with 0 */
+            for (s = a; s == a || s + SHINGLE <= b; s++) {
+                uint64_t v = 0, slot;
+                int m;
+                for (m = 0; m < SHINGLE; m++)
+                    v ^= (s + m < b ? h[s + m] : 0) * shingle_mult[m];
+                v = fmix64(v);
+                if (!set_add(sh, cap - 1, v, &has_max))
+                    continue;
+                distinct++;
+                slot = v % (uint64_t)bins;
+                if (v < mins[slot])
+                    mins[slot] = v;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    sketch = bytearray_from(mins, (size_t)bins * sizeof(uint64_t));
+    if (sketch)
+        result = Py_BuildValue("(On)", sketch, (Py_ssize_t)distinct);
+done:
+    if (status)
+        raise_status(status, "ends must rise from 0 to at most len(hashes), "
+                             "with one select per list");
+    Py_XDECREF(sketch);
+    free(sh);
+    free(mins);
+    if (have_s)
+        PyBuffer_Release(&vs);
+    PyBuffer_Release(&vh);
+    PyBuffer_Release(&ve);
+    return result;
+}
+
 /* ---------------------------------------------------------------- module */
 
 static PyMethodDef core_methods[] = {
@@ -1064,6 +1665,10 @@ static PyMethodDef core_methods[] = {
     {"tree_predict", core_tree_predict, METH_VARARGS, tree_predict_doc},
     {"tfidf_weights", core_tfidf_weights, METH_VARARGS, tfidf_weights_doc},
     {"sparse_dot", core_sparse_dot, METH_VARARGS, sparse_dot_doc},
+    {"hash_strings", core_hash_strings, METH_VARARGS, hash_strings_doc},
+    {"span_prints", core_span_prints, METH_VARARGS, span_prints_doc},
+    {"piece_spans", core_piece_spans, METH_VARARGS, piece_spans_doc},
+    {"shingle_sketch", core_shingle_sketch, METH_VARARGS, shingle_sketch_doc},
     {NULL, NULL, 0, NULL},
 };
 

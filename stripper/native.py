@@ -45,6 +45,8 @@ Text is taken as given: the caller lower-cases it and cuts it to length.
   string; ``fmix64`` makes every bit of the result depend on every bit of
   ``h``, so the low bits are well mixed. It is not a cryptographic hash:
   someone who wants two n-grams to share a bucket can make them.
+  The same hash, with other seeds, fingerprints site prints
+  (:func:`hash_strings`, :func:`span_prints`; see :mod:`stripper.siteprints`).
 * **Columns**: word buckets ``[0, 2**word_bits)``, then character buckets
   offset by ``2**word_bits`` (by 0 when word n-grams are off).
 
@@ -323,6 +325,237 @@ def split_lines(text, *, use_core=None):
     if _use_core(use_core):
         return np.frombuffer(_core.split_lines(text), np.int64).reshape(-1, 2)
     return _spans(_LINE, text)
+
+
+# ------------------------------------------------------------- site prints
+#
+# For :mod:`stripper.siteprints`: the prints of a whole page in a few calls
+# rather than one per block. :func:`hash_strings` hashes strings;
+# :func:`piece_spans` cuts blocks into sentence pieces; :func:`span_prints`
+# hashes spans of one text as exact forms, near forms (numbers as "#") and
+# tokens, and finds template marks; :func:`shingle_sketch` makes MinHash
+# sketches of token 5-shingles. Every hash is :func:`hash64` with the caller's
+# seed.
+
+#: A number with the separators between its digits ("05.11.2023", "12:30").
+NUMBER = re.compile(r"\d(?:[\d\s.,:/°'’\-–]*[\d°])?")
+#: A token of a near form: a run of word characters, or a single "#".
+_NEAR_TOKEN = re.compile(r"\w+|#")
+#: A mark that may split a template block ("Read more: ...", "Home | News").
+_MARK = re.compile(r"[:|\u2022]|(?<=\s)[-\u2013\u2014](?=\s)")
+#: Shingles combine this many consecutive token hashes ...
+SHINGLE = 5
+#: ... each multiplied by its own odd constant, then xor-ed and mixed.
+SHINGLE_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                       0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD)
+#: An empty bin of a sketch.
+EMPTY = (1 << 64) - 1
+
+
+def _seed(seed):
+    seed = int(seed)
+    if not 0 <= seed <= _MASK:
+        raise ValueError("a seed must be in [0, 2**64)")
+    return seed
+
+
+def hash_strings(strings, seed, *, use_core=None):
+    """``hash64(seed, s)`` of each ``str`` of a list or tuple, as uint64 ``[k]``."""
+    seed = _seed(seed)
+    if not isinstance(strings, (list, tuple)):
+        raise TypeError("strings must be a list or tuple of str")
+    if _use_core(use_core):
+        return np.frombuffer(_core.hash_strings(strings, seed), np.uint64)
+    for k, item in enumerate(strings):
+        if not isinstance(item, str):
+            raise TypeError(f"strings[{k}] is {type(item).__name__}, not str")
+    code_points = _code_points("".join(strings))
+    ends = np.cumsum([len(s) for s in strings], dtype=np.int64)
+    return _hash_spans(code_points, ends - [len(s) for s in strings], ends, seed)
+
+
+def _hash_spans(code_points, starts, ends, seed):
+    """hash64(seed, ...) of ``code_points[a:b]`` for each start ``a`` and end ``b``,
+    from prefix sums as :func:`_word_buckets` computes token polynomials."""
+    size = len(code_points)
+    power = np.ones(size + 1, dtype=np.uint64)
+    inverse = np.cumprod(np.full(size, _K_INVERSE, dtype=np.uint64))
+    if size:
+        power[1:] = np.cumprod(np.full(size, K, dtype=np.uint64))
+    prefix = np.concatenate([np.zeros(1, np.uint64), np.cumsum(code_points * inverse)])
+    a, b = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+    poly = power[b] * (prefix[b] - prefix[a])
+    return _fmix64_array(np.uint64(seed) * power[b - a] + poly)
+
+
+#: Where a block is cut into sentence pieces: the end of a match (after ". ! ?
+#: … » |", closing quotes and spaces, before a character that may open a
+#: sentence).
+PIECE_CUT = re.compile(r"[.!?…»|][\"'”’)]*\s*(?=[^\s\"'”’)a-zа-яёіїєß0-9,;:.!?…])")
+
+
+def piece_spans(text, spans, edge=0, *, use_core=None):
+    """The sentence pieces of each block ``text[a:b]`` for ``(a, b)`` in ``spans``.
+
+    A block is cut at the end of each match of :data:`PIECE_CUT` in it (strictly
+    inside it); each piece is stripped of whitespace and kept when not blank.
+    ``edge`` 0 returns every piece; ``edge`` n > 0 only the first and last n
+    pieces of blocks of two pieces or more. Returns ``(rows, counts)``: int64
+    ``[m, 4]``, per piece returned, its start and end in ``text``, its block
+    and its index among the block's pieces; and int64 ``[k]`` pieces per block.
+    """
+    spans = np.ascontiguousarray(spans, dtype=np.int64).reshape(-1, 2)
+    if _use_core(use_core):  # the core checks its arguments
+        rows, counts = _core.piece_spans(text, spans, edge)
+        return np.frombuffer(rows, np.int64).reshape(-1, 4), np.frombuffer(counts, np.int64)
+    if not isinstance(text, str):
+        raise TypeError(f"text is {type(text).__name__}, not str")
+    if edge < 0:
+        raise ValueError("edge must be at least 0")
+    if ((spans[:, 0] < 0) | (spans[:, 1] < spans[:, 0]) | (spans[:, 1] > len(text))).any():
+        raise ValueError("spans must be (start, end) with 0 <= start <= end <= len(text)")
+    out, counts = [], []
+    for k, (a, b) in enumerate(spans.tolist()):
+        block = text[a:b]
+        bounds = [0, *(m.end() for m in PIECE_CUT.finditer(block) if 0 < m.end() < len(block)),
+                  len(block)]
+        pieces = []
+        for x, y in zip(bounds, bounds[1:]):
+            piece = block[x:y]
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                pieces.append((a + x + lead, a + x + lead + len(piece.strip())))
+        counts.append(len(pieces))
+        for m, (x, y) in enumerate(pieces):
+            if not edge or (len(pieces) >= 2 and (m < edge or m >= len(pieces) - edge)):
+                out.append((x, y, k, m))
+    return np.array(out, dtype=np.int64).reshape(-1, 4), np.array(counts, np.int64)
+
+
+def _first_mark(text, a, b):
+    """Index in ``text`` of the first template mark of ``text[a:b]`` outside its
+    numbers (NUMBER matches): ``:``, ``|``, ``•``, or a dash between whitespace
+    with other characters before and after that whitespace; -1 if none."""
+    segment = text[a:b]
+    numbers = [m.span() for m in NUMBER.finditer(segment)]
+    for m in _MARK.finditer(segment):
+        p = m.start()
+        if any(x <= p < y for x, y in numbers):
+            continue
+        if segment[p] in "-\u2013\u2014" and not (segment[:p].strip() and segment[p + 1:].strip()):
+            continue
+        return a + p
+    return -1
+
+
+def span_prints(text, spans, count, exact_seed, word_seed, near_seed, page_seed, *,
+                use_core=None):
+    """The prints of each segment ``text[a:b]`` for ``(a, b)`` in ``spans``.
+
+    A segment's *exact form* is its whitespace runs as one space, stripped
+    (``" ".join(segment.split())``). Its *number form* replaces each match of
+    :data:`NUMBER` in the exact form (a decimal digit, and the separators up to
+    its last digit or degree sign: "05.11.2023", "12:30", "7°/ 3°") with ``#``;
+    its *near tokens* are the runs of word characters (``\\w+``) and the
+    single ``#`` of its number form.
+
+    ``spans`` is int64 ``[k, 2]``. Returns ``(exact, near, has_word, mark,
+    tokens, ends, digest)``: per segment, uint64 ``hash64(exact_seed, exact
+    form)`` (for the first ``count`` segments; 0 for the others) and ``hash64(near_seed, " ".join(near tokens))``, bool whether it
+    has a token other than ``#``, int64 index in ``text`` of its first template
+    mark outside numbers (``:``, ``|``, ``•``, or ``-``, ``–``, ``—`` between
+    whitespace inside the segment), or -1; uint64 ``hash64(word_seed,
+    token)`` of every near token in order; int64 count of tokens up to each
+    segment's end; and ``hash64(page_seed, " ".join(exact forms of the first
+    count segments))``.
+    """
+    spans = np.ascontiguousarray(spans, dtype=np.int64).reshape(-1, 2)
+    if _use_core(use_core):  # the core checks its arguments
+        out = _core.span_prints(text, spans, count, exact_seed, word_seed, near_seed,
+                                page_seed)
+        return (np.frombuffer(out[0], np.uint64), np.frombuffer(out[1], np.uint64),
+                np.frombuffer(out[2], np.bool_), np.frombuffer(out[3], np.int64),
+                np.frombuffer(out[4], np.uint64), np.frombuffer(out[5], np.int64), out[6])
+    if not isinstance(text, str):
+        raise TypeError(f"text is {type(text).__name__}, not str")
+    seeds = [_seed(x) for x in (exact_seed, word_seed, near_seed, page_seed)]
+    count = int(count)
+    if not 0 <= count <= len(spans):
+        raise ValueError("spans must be [k, 2] and count in [0, k]")
+    if ((spans[:, 0] < 0) | (spans[:, 1] < spans[:, 0]) | (spans[:, 1] > len(text))).any():
+        raise ValueError("spans must be (start, end) with 0 <= start <= end <= len(text)")
+    forms = [" ".join(text[a:b].split()) for a, b in spans.tolist()]
+    sep = next(chr(c) for c in range(0xE000, 0x10FFFF) if all(chr(c) not in f for f in forms))
+    digest = int(hash_strings([" ".join(forms[:count])], seeds[3], use_core=False)[0])
+    exact = hash_strings(forms, seeds[0], use_core=False)
+    exact[count:] = 0
+    numbers = [NUMBER.sub("#", f) for f in forms]
+    marked = np.array([_first_mark(text, a, b) for a, b in spans.tolist()], dtype=np.int64)
+    numbered = sep.join(numbers)
+    code_points = _code_points(numbered)
+    cuts = np.flatnonzero(code_points == ord(sep))
+    found = _spans(_NEAR_TOKEN, numbered)
+    a, b = found[:, 0], found[:, 1]
+    segment = np.searchsorted(cuts, a)
+    tokens = _hash_spans(code_points, a, b, seeds[1])
+    ends = np.searchsorted(segment, np.arange(len(cuts) + 1), side="right").astype(np.int64)
+    is_number = (b - a == 1) & (code_points[a] == ord("#")) if len(a) else np.zeros(0, bool)
+    has_word = np.bincount(segment[~is_number], minlength=len(cuts) + 1) > 0
+    near = hash_strings([" ".join(_NEAR_TOKEN.findall(f)) for f in numbers], seeds[2],
+                        use_core=False)
+    if not len(spans):
+        return (np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, bool),
+                np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, np.int64), digest)
+    return exact, near, has_word, marked, tokens, ends, digest
+
+
+def shingle_sketch(hashes, ends, select=None, bins=64, *, use_core=None):
+    """One-permutation MinHash of the 5-shingles of lists of token hashes.
+
+    ``hashes`` is uint64 ``[n]``; list ``k`` is ``hashes[ends[k-1]:ends[k]]``
+    (from 0 for ``k = 0``), ``ends`` int64 rising; only the lists whose
+    ``select`` (bool ``[k]``; None: all) is set count. A shingle never crosses
+    from one list to the next; a list of fewer than :data:`SHINGLE` hashes is
+    one shingle, padded with zeros; an empty list has none. A shingle's value
+    is ``fmix64`` of the xor of its hashes times :data:`SHINGLE_MULTIPLIERS`
+    (modulo ``2**64``). Returns ``(sketch, count)``: uint64 ``[bins]``, where
+    bin ``i`` holds the least distinct shingle value ``v`` with ``v % bins ==
+    i`` (:data:`EMPTY` if none), and the number of distinct shingles.
+    """
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    if isinstance(select, (bytes, bytearray)):
+        select = np.frombuffer(select, np.uint8)
+    elif select is not None:
+        select = np.ascontiguousarray(select, dtype=np.uint8)
+    if _use_core(use_core):  # the core checks its arguments
+        sketch, count = _core.shingle_sketch(hashes.view(np.int64), ends, select, int(bins))
+        return np.frombuffer(sketch, np.uint64), count
+    bins = int(bins)
+    if not 1 <= bins <= 1 << 20:
+        raise ValueError("bins must be in [1, 2**20]")
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    if ends.ndim != 1 or (ends < starts).any() or (len(ends) and ends[-1] > len(hashes)) \
+            or (select is not None and len(select) != len(ends)):
+        raise ValueError("ends must rise from 0 to at most len(hashes), "
+                         "with one select per list")
+    chosen = range(len(ends)) if select is None else np.flatnonzero(select).tolist()
+    lists = [hashes[starts[k]:ends[k]] for k in chosen if ends[k] > starts[k]]
+    lists = [h if len(h) >= SHINGLE else np.concatenate([h, np.zeros(SHINGLE - len(h), np.uint64)])
+             for h in lists]
+    sketch = np.full(bins, EMPTY, dtype=np.uint64)
+    if not lists:
+        return sketch, 0
+    values = []
+    for h in lists:
+        k = len(h) - SHINGLE + 1
+        x = np.zeros(k, dtype=np.uint64)
+        for offset, mult in enumerate(SHINGLE_MULTIPLIERS):
+            x ^= h[offset:offset + k] * np.uint64(mult)
+        values.append(x)
+    values = np.unique(_fmix64_array(np.concatenate(values)))
+    np.minimum.at(sketch, (values % np.uint64(bins)).astype(np.int64), values)
+    return sketch, int(len(values))
 
 
 # ------------------------------------------------------------------- trees

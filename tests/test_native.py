@@ -534,3 +534,138 @@ def test_use_core_false_never_touches_the_core(monkeypatch):
     assert native.split_lines("x").tolist() == [[0, 1]]
     with pytest.raises(ImportError):
         native.hash_ngrams(["a"], use_core=True)
+
+
+# ------------------------------------------------------------ site prints
+
+#: Text heavy in what site prints turn on: numbers and their separators,
+#: template marks, sentence ends and closing quotes, case, whitespace.
+site_text = st.text(alphabet=st.sampled_from(
+    "aZé ß1\u0663#-–—:|•.!?…»\"'”’)(°,;\n\t\xa0\u2028\U0001f600\ud800"), max_size=60)
+site_texts = st.one_of(site_text, st.text(alphabet=any_char, max_size=40))
+SEEDS = (3, 5, 7, (1 << 64) - 1)
+
+
+@st.composite
+def text_and_spans(draw):
+    text = draw(site_texts)
+    n = len(text)
+    pairs = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=6))
+    return text, [(min(a, b), max(a, b)) for a, b in pairs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(site_texts, max_size=6), st.sampled_from(SEEDS))
+def test_hash_strings_is_hash64(strings, seed):
+    expected = np.array([native.hash64(seed, s) for s in strings], dtype=np.uint64)
+    for use_core in (True, False):
+        got = native.hash_strings(strings, seed, use_core=use_core)
+        assert_same([got], [expected])
+
+
+@settings(max_examples=400, deadline=None)
+@given(text_and_spans(), st.integers(0, 6))
+def test_span_prints_core_equals_twin(case, count):
+    text, spans = case
+    count = min(count, len(spans))
+    core = native.span_prints(text, spans, count, *SEEDS, use_core=True)
+    twin = native.span_prints(text, spans, count, *SEEDS, use_core=False)
+    assert_same(core[:6], twin[:6])
+    assert core[6] == twin[6]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_and_spans())
+def test_span_prints_follow_their_definitions(case):
+    text, spans = case
+    exact, near, has_word, _, tokens, ends, digest = native.span_prints(
+        text, spans, len(spans), *SEEDS)
+    forms = [" ".join(text[a:b].split()) for a, b in spans]
+    assert exact.tolist() == [native.hash64(SEEDS[0], f) for f in forms]
+    assert digest == native.hash64(SEEDS[3], " ".join(forms))
+    words = [re.findall(r"\w+|#", native.NUMBER.sub("#", f)) for f in forms]
+    assert near.tolist() == [native.hash64(SEEDS[2], " ".join(w)) for w in words]
+    assert has_word.tolist() == [any(x != "#" for x in w) for w in words]
+    assert tokens.tolist() == [native.hash64(SEEDS[1], x) for w in words for x in w]
+    assert ends.tolist() == np.cumsum([len(w) for w in words], dtype=np.int64).tolist()
+
+
+@settings(max_examples=400, deadline=None)
+@given(text_and_spans(), st.sampled_from([0, 1, 2, 4]))
+def test_piece_spans_core_equals_twin(case, edge):
+    text, spans = case
+    assert_same(native.piece_spans(text, spans, edge, use_core=True),
+                native.piece_spans(text, spans, edge, use_core=False))
+
+
+@st.composite
+def token_lists(draw):
+    hashes = draw(st.lists(st.integers(0, (1 << 64) - 1), max_size=30))
+    cuts = sorted(draw(st.lists(st.integers(0, len(hashes)), max_size=6)))
+    select = draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=len(cuts),
+                                                max_size=len(cuts))))
+    return np.array(hashes, dtype=np.uint64), np.array(cuts, dtype=np.int64), select
+
+
+def sketch_by_definition(hashes, ends, select, bins):
+    values, start = set(), 0
+    for k, end in enumerate(ends.tolist()):
+        chunk = hashes[start:end].tolist()
+        start = end
+        if not chunk or (select is not None and not select[k]):
+            continue
+        chunk += [0] * max(0, native.SHINGLE - len(chunk))
+        for i in range(len(chunk) - native.SHINGLE + 1):
+            x = 0
+            for h, mult in zip(chunk[i:i + native.SHINGLE], native.SHINGLE_MULTIPLIERS):
+                x ^= (h * mult) & ((1 << 64) - 1)
+            values.add(native.fmix64(x))
+    sketch = [native.EMPTY] * bins
+    for v in values:
+        sketch[v % bins] = min(sketch[v % bins], v)
+    return np.array(sketch, dtype=np.uint64), len(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(token_lists(), st.sampled_from([1, 7, 64]))
+def test_shingle_sketch_follows_its_definition(case, bins):
+    hashes, ends, select = case
+    expected, count = sketch_by_definition(hashes, ends, select, bins)
+    for use_core in (True, False):
+        sketch, got = native.shingle_sketch(hashes, ends, select, bins, use_core=use_core)
+        assert_same([sketch], [expected])
+        assert got == count
+
+
+@pytest.mark.parametrize("use_core", [True, False])
+def test_site_print_functions_refuse_bad_arguments(use_core):
+    with pytest.raises(TypeError):
+        native.hash_strings(["a", 1], 0, use_core=use_core)
+    with pytest.raises(ValueError):
+        native.span_prints("abc", [(0, 4)], 0, *SEEDS, use_core=use_core)
+    with pytest.raises(ValueError):
+        native.span_prints("abc", [(2, 1)], 0, *SEEDS, use_core=use_core)
+    with pytest.raises(ValueError):
+        native.span_prints("abc", [(0, 1)], 2, *SEEDS, use_core=use_core)
+    with pytest.raises(ValueError):
+        native.piece_spans("abc", [(-1, 2)], 0, use_core=use_core)
+    with pytest.raises(ValueError):
+        native.piece_spans("abc", [(0, 2)], -1, use_core=use_core)
+    with pytest.raises(ValueError):
+        native.shingle_sketch(np.zeros(3, np.uint64), [2, 1], use_core=use_core)
+    with pytest.raises(ValueError):
+        native.shingle_sketch(np.zeros(3, np.uint64), [4], use_core=use_core)
+    with pytest.raises(ValueError):
+        native.shingle_sketch(np.zeros(3, np.uint64), [3], [True, False], use_core=use_core)
+    with pytest.raises(ValueError):
+        native.shingle_sketch(np.zeros(3, np.uint64), [3], None, 0, use_core=use_core)
+
+
+def test_site_prints_on_the_corpus():
+    for text in fixture_texts()[:40]:
+        spans = native.split_lines(text)
+        assert_same(native.piece_spans(text, spans, 4, use_core=True),
+                    native.piece_spans(text, spans, 4, use_core=False))
+        core = native.span_prints(text.casefold(), spans, len(spans), *SEEDS, use_core=True)
+        twin = native.span_prints(text.casefold(), spans, len(spans), *SEEDS, use_core=False)
+        assert_same(core[:6], twin[:6])
