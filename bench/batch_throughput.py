@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.speed import LAUNCHER  # noqa: E402
 from stripper.corpus import load_fixtures  # noqa: E402
 
 STRIPPER = [sys.executable, "-m", "stripper"]
@@ -37,6 +38,7 @@ PASSTHROUGH = 250_000  # bytes of untouched payload per record
 
 
 def main():
+    """Both measurements, with the load average before and after."""
     options = parse_args()
     texts = [doc.text for doc in load_fixtures([ROOT / "fixtures"])]
     print(f"load average before: {format_load()}")
@@ -54,12 +56,14 @@ def parse_args():
 
 
 def format_load():
+    """The 1, 5 and 15 minute load averages."""
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 # ---------------------------------------------------------------- throughput
 
 def throughput(scratch, texts, count):
+    """Clean one corpus at -j 1 and -j 2; print both rates and whether the outputs agree."""
     corpus = make_corpus(scratch / "corpus", texts, count)
     size = sum(p.stat().st_size for p in corpus.rglob("*.txt"))
     print(f"\ncorpus: {count} files, {size / 1e6:.2f} MB")
@@ -73,6 +77,7 @@ def throughput(scratch, texts, count):
 
 
 def make_corpus(root, texts, count):
+    """``count`` text files in eight folders under ``root``, cycling through ``texts``."""
     for n in range(count):
         path = root / f"part{n % 8}" / f"doc{n:05}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +86,7 @@ def make_corpus(root, texts, count):
 
 
 def timed_batch(corpus, outdir, jobs):
+    """Wall seconds of ``stripper clean CORPUS -o OUTDIR -j JOBS``."""
     started = time.monotonic()
     subprocess.run([*STRIPPER, "clean", str(corpus), "-o", str(outdir), "-j", str(jobs)],
                    check=True, stderr=subprocess.DEVNULL)
@@ -88,6 +94,7 @@ def timed_batch(corpus, outdir, jobs):
 
 
 def same_tree(left, right):
+    """Do two output trees hold the same files with the same bytes?"""
     names = sorted(str(p.relative_to(left)) for p in left.rglob("*") if p.is_file())
     other = sorted(str(p.relative_to(right)) for p in right.rglob("*") if p.is_file())
     return names == other and all(filecmp.cmp(left / n, right / n, shallow=False)
@@ -97,6 +104,7 @@ def same_tree(left, right):
 # ---------------------------------------------------------------- memory
 
 def memory(texts, stream_mb):
+    """Peak RSS at a tenth of the stream and at all of it, and their ratio."""
     print()
     small = peak_rss(texts, stream_mb // 10)
     large = peak_rss(texts, stream_mb)
@@ -105,24 +113,33 @@ def memory(texts, stream_mb):
 
 
 def peak_rss(texts, megabytes):
-    """Stream ``megabytes`` of records through ``clean --jsonl``; its peak RSS in MB."""
+    """Stream ``megabytes`` of records through ``clean --jsonl``; its peak RSS in MB.
+
+    The command is started by bench.speed's small launcher, which reads
+    its usage with ``os.wait4``: started from this process it would report
+    this process's peak instead (Linux carries it across fork and exec).
+    The command inherits the launcher's stdin, the pipe written here.
+    """
     started = time.monotonic()
-    process = subprocess.Popen([*STRIPPER, "clean", "--jsonl"], stdin=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL)
-    written = records = 0
-    payload = "x" * PASSTHROUGH
-    while written < megabytes * 1e6:
-        text = texts[records % len(texts)][:400]  # a headline and a paragraph or two
-        line = (json.dumps({"id": records, "payload": payload, "text": text}) + "\n").encode()
-        process.stdin.write(line)
-        written += len(line)
-        records += 1
-    process.stdin.close()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"stripper failed with exit code {process.returncode}")
-    peak = usage.ru_maxrss / 1024  # kB on Linux
+    with tempfile.TemporaryDirectory(prefix="stripper-bench-") as scratch:
+        usage = Path(scratch) / "usage"
+        process = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, str(usage),
+                                    *STRIPPER, "clean", "--jsonl"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        written = records = 0
+        payload = "x" * PASSTHROUGH
+        while written < megabytes * 1e6:
+            text = texts[records % len(texts)][:400]  # a headline and a paragraph or two
+            line = (json.dumps({"id": records, "payload": payload, "text": text}) + "\n").encode()
+            process.stdin.write(line)
+            written += len(line)
+            records += 1
+        process.stdin.close()
+        process.wait()
+        code, _, _, _, rss_kb = usage.read_text().split()
+    if int(code):
+        raise SystemExit(f"stripper failed with exit code {code}")
+    peak = float(rss_kb) / 1024  # kB on Linux
     print(f"stream {written / 1e6:7.0f} MB, {records} records: peak RSS {peak:6.0f} MB, "
           f"{time.monotonic() - started:6.1f} s")
     return peak

@@ -4,7 +4,7 @@ import math
 
 #: Which figure goes on which axis, per quality corpus: (x key, x label, y key, y label).
 QUALITY_AXES = {
-    "fixtures": ("remove", "debris removed (chars)", "keep", "content kept (chars)"),
+    "real pages, held out": ("remove", "debris removed (chars)", "keep", "content kept (chars)"),
     "scrapinghub-aeb": ("precision", "token precision vs articleBody",
                         "recall", "token recall vs articleBody"),
     "trafilatura-eval": ("without_removed", "'without' snippets removed",
@@ -19,15 +19,23 @@ def _pyplot():
     return plt
 
 
-def quality_chart(tables, path):
-    """One panel per corpus: content kept (y) against debris removed (x), a point per system."""
+def quality_chart(tables, path, curves=None):
+    """One panel per corpus: content kept (y) against debris removed (x), a point per system.
+
+    ``curves`` may give a panel a line: ``[{x key: ..., y key: ...}, ...]``
+    (stripper's held-out curve over thresholds, from its card).
+    """
     plt = _pyplot()
     panels = [(name, rows) for name, rows in tables.items() if rows]
     figure, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 5.2), squeeze=False)
     for axis, (corpus, rows) in zip(axes[0], panels):
         x_key, x_label, y_key, y_label = QUALITY_AXES[corpus]
+        curve = (curves or {}).get(corpus)
+        if curve:
+            axis.plot([p[x_key] for p in curve], [p[y_key] for p in curve], "-", color="grey",
+                      alpha=0.6, label="stripper held-out curve (card)")
         for name, row in rows.items():
-            x, y = row[x_key], row[y_key]
+            x, y = row.get(x_key), row.get(y_key)
             if x is None or y is None or math.isnan(x) or math.isnan(y):
                 continue
             marker = "*" if "stripper" in name else "o"
@@ -42,17 +50,17 @@ def quality_chart(tables, path):
     plt.close(figure)
 
 
-def throughput_chart(rows, path):
+def throughput_chart(rows, path, corpus="the speed corpus"):
     """Horizontal bars: documents per second per core (log scale), one per system."""
     plt = _pyplot()
-    names = list(rows)
+    names = [n for n in rows if math.isfinite(rows[n]["docs_per_s"])]  # a failed command has none
     values = [rows[n]["docs_per_s"] for n in names]
     figure, axis = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
     colours = ["tab:red" if "stripper" in n else "tab:blue" for n in names]
     axis.barh(names, values, color=colours)
     axis.set_xscale("log")
     axis.invert_yaxis()
-    axis.set(xlabel="documents / CPU-second (one core)", title="Throughput on the fixture texts")
+    axis.set(xlabel="documents / CPU-second (one core)", title=f"Throughput per core on {corpus}")
     for index, value in enumerate(values):
         axis.text(value, index, f" {value:,.0f}", va="center", fontsize=8)
     axis.grid(axis="x", alpha=0.3)

@@ -1,20 +1,17 @@
 """Micro-benchmark of the scoring core: ``python -m bench.native_micro``.
 
-Prints throughput, in CPU seconds of this process (so per core), of:
+Prints throughput, in CPU seconds of this process (so per core), of each
+function of :mod:`stripper.native` compiled and as its numpy twin:
 
-* hashing n-grams: ``stripper.native.hash_ngrams`` compiled and as its
-  numpy twin, against today's path (``stripper.inference._ngrams`` and
-  ``mmh3.hash``, bucketed and counted per text as ``_hashed_dot`` does), in
-  MB/s of UTF-8 text, on the fixtures' lines (and the real pages' when the
-  workspace has them, with ``--real-pages``);
-* the tree ensemble: ``native.tree_predict`` compiled and twin against
-  ``stripper.context.predict_trees``, in rows/s, on a scikit-learn model of
-  the context model's shape (200 trees of 15 leaves) fitted here;
-* splitting lines and the linear scorer, for scale.
+* ``hash_ngrams`` with the bundled model's unit n-gram spec, in MB/s of
+  UTF-8 text, on the fixtures' lines (and the real pages' with
+  ``--real-pages``), one call per document as cleaning makes them and one
+  call for the whole corpus;
+* ``linear_decision`` with the bundled model's unit weights, in lines/s;
+* ``tree_predict`` with the bundled model's context trees, in rows/s;
+* ``split_lines`` against the pure-Python ``stripper.blocks.split_lines``.
 
-Each figure is the best of ``--repeats`` runs. Work per call is one
-document's lines (as cleaning does) and, for the core, also the whole
-corpus in one call.
+Each figure is the best of ``--repeats`` runs.
 """
 
 import argparse
@@ -29,15 +26,17 @@ import numpy as np  # noqa: E402
 
 from stripper import native  # noqa: E402
 from stripper.corpus import load_fixtures  # noqa: E402
+from stripper.features import prepared  # noqa: E402
+from stripper.modelfile import load_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_PAGES = ROOT.parent / "shared" / "data" / "real-pages" / "docs"
-WORD = {"kind": "word", "ngrams": (1, 2), "n_features": 2 ** 18,
-        "token_pattern": r"(?u)\b\w+\b"}
-CHAR = {"kind": "char_wb", "ngrams": (2, 4), "n_features": 2 ** 18, "token_pattern": None}
+#: Rows of context features per tree_predict call: one document's, and a batch's.
+TREE_ROWS = (300, 20_000)
 
 
 def best_cpu(function, repeats):
+    """The least CPU time of ``repeats`` calls of ``function()``."""
     best = float("inf")
     for _ in range(repeats):
         start = time.process_time()
@@ -47,97 +46,76 @@ def best_cpu(function, repeats):
 
 
 def documents(real_pages):
-    texts = [doc.text for doc in load_fixtures([ROOT / "fixtures"])]
+    """Each document's texts as the unit model hashes them: its lines, prepared."""
+    from stripper.corpus import load_json_corpus
+    docs = load_fixtures([ROOT / "fixtures"])
     if real_pages and REAL_PAGES.is_dir():
-        import json
-
-        texts += [json.loads(p.read_text(encoding="utf-8"))["text"]
-                  for p in sorted(REAL_PAGES.glob("*.json"))]
-    # What the scorer hashes: each document's non-blank lines, lower-cased.
-    return [[text[a:b].lower() for a, b in native.split_lines(text)] for text in texts]
+        docs += load_json_corpus(REAL_PAGES)
+    return [[prepared(doc.text[a:b]) for a, b in native.split_lines(doc.text)] for doc in docs]
 
 
-def mmh3_path(units):
-    import mmh3
-
-    from stripper.inference import _ngrams
-
-    for text in units:
-        for spec in (WORD, CHAR):
-            grams = _ngrams(text, spec)
-            if grams:
-                hashes = np.fromiter(map(mmh3.hash, grams), dtype=np.int64, count=len(grams))
-                np.unique(np.abs(hashes) % spec["n_features"], return_counts=True)
+def _both(name, run, amount, unit, repeats):
+    """Print ``amount / CPU s`` for the core and the twin."""
+    for label, use_core in (("core", True), ("numpy twin", False)):
+        seconds = best_cpu(lambda: run(use_core), repeats)
+        print(f"  {name + ', ' + label:48s} {amount / seconds:14,.2f} {unit}")
 
 
-def hashing(docs, repeats):
+def hashing(docs, spec, repeats):
+    """hash_ngrams per document and for the whole corpus."""
     size = sum(len(u.encode("utf-8")) for units in docs for u in units) / 1e6
     everything = [u for units in docs for u in units]
+    arguments = (spec.word, spec.char, spec.word_bits, spec.char_bits)
     print(f"hash_ngrams on {len(docs)} documents, {len(everything)} lines, {size:.2f} MB")
-    runs = {
-        "core, one call per document": lambda: [native.hash_ngrams(u, use_core=True)
-                                                for u in docs],
-        "core, one call for the corpus": lambda: native.hash_ngrams(everything, use_core=True),
-        "numpy twin, one call per document": lambda: [native.hash_ngrams(u, use_core=False)
-                                                      for u in docs],
-        "numpy twin, one call for the corpus": lambda: native.hash_ngrams(everything,
-                                                                          use_core=False),
-        "today: _ngrams + mmh3.hash, per line": lambda: [mmh3_path(u) for u in docs],
-    }
-    for name, run in runs.items():
-        seconds = best_cpu(run, repeats)
-        print(f"  {name:40s} {size / seconds:8.2f} MB/s")
+    _both("one call per document", lambda core: [native.hash_ngrams(u, *arguments, use_core=core)
+                                                 for u in docs], size, "MB/s", repeats)
+    _both("one call for the corpus", lambda core: native.hash_ngrams(everything, *arguments,
+                                                                     use_core=core),
+          size, "MB/s", repeats)
 
 
-def trees(repeats):
-    from sklearn.ensemble import HistGradientBoostingClassifier
+def scoring(docs, model, repeats):
+    """linear_decision with the model's unit weights, per document."""
+    spec = model.unit_ngrams
+    arguments = (spec.word, spec.char, spec.word_bits, spec.char_bits)
+    csrs = [native.hash_ngrams(u, *arguments) for u in docs]
+    lines = sum(len(c[0]) - 1 for c in csrs)
+    weights = (np.asarray(model.arrays["unit_coef"]), np.asarray(model.arrays["unit_intercept"]))
+    idf = np.asarray(model.arrays["unit_idf"]) if spec.idf else None
+    blocks = native.analyzer_blocks(*arguments)
+    print(f"linear_decision (tf-idf, l2 per analyzer) on {lines} lines")
+    _both("one call per document", lambda core: [
+        native.linear_decision(*c, *weights, idf=idf, sublinear=spec.sublinear,
+                               norm_blocks=blocks, use_core=core) for c in csrs],
+        lines, "lines/s", repeats)
 
-    from stripper.context import export_trees, predict_trees
 
+def trees(model, repeats):
+    """tree_predict with the model's first context round."""
+    ensemble = model.rounds[0]
+    width = int(np.asarray(ensemble["feature"]).max()) + 1
+    print(f"tree_predict: {len(ensemble['roots'])} trees, {len(ensemble['value'])} nodes")
     rng = np.random.default_rng(0)
-    X = rng.random((20_000, 24))
-    y = (X[:, :6].sum(axis=1) + rng.normal(0, 0.5, len(X)) > 3).astype(int)
-    model = HistGradientBoostingClassifier(max_iter=200, max_leaf_nodes=15,
-                                           early_stopping=False, random_state=0).fit(X, y)
-    ours, todays = native.export_hist_gradient_boosting(model), export_trees(model)
-    print(f"tree_predict: {len(ours['roots'])} trees, {len(ours['value'])} nodes, 24 features")
-    for rows in (300, 20_000):
-        sample = X[:rows]
-        runs = {
-            "core": lambda: native.tree_predict(sample, ours, use_core=True),
-            "numpy twin": lambda: native.tree_predict(sample, ours, use_core=False),
-            "today: context.predict_trees": lambda: predict_trees(todays, sample),
-        }
-        for name, run in runs.items():
-            seconds = best_cpu(run, repeats)
-            print(f"  {rows:6d} rows, {name:30s} {rows / seconds:12,.0f} rows/s")
+    for rows in TREE_ROWS:
+        X = rng.random((rows, width))
+        _both(f"{rows} rows", lambda core: native.tree_predict(X, ensemble, use_core=core),
+              rows, "rows/s", repeats)
 
 
-def lines_and_scores(docs, repeats):
+def splitting(docs, repeats):
+    """split_lines compiled, twin, and the pure-Python block splitter's line pass."""
     from stripper.blocks import split_lines
-
     texts = ["\n".join(units) for units in docs]
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     print(f"split_lines on {len(texts)} documents, {size:.2f} MB")
-    for name, run in {"core": lambda: [native.split_lines(t, use_core=True) for t in texts],
-                      "numpy twin": lambda: [native.split_lines(t, use_core=False)
-                                             for t in texts],
-                      "today: blocks.split_lines": lambda: [split_lines(t) for t in texts]
-                      }.items():
-        print(f"  {name:40s} {size / best_cpu(run, repeats):8.2f} MB/s")
-    csrs = [native.hash_ngrams(u) for u in docs]
-    rows = sum(len(c[0]) - 1 for c in csrs)
-    W = np.random.default_rng(1).normal(size=(1, 2 ** 19))
-    blocks = native.analyzer_blocks()
-    print(f"linear_decision (l2 per analyzer, one class) on {rows} lines")
-    for name, use_core in (("core", True), ("numpy twin", False)):
-        seconds = best_cpu(lambda: [native.linear_decision(*c, W, norm_blocks=blocks,
-                                                           use_core=use_core)
-                                    for c in csrs], repeats)
-        print(f"  {name:40s} {rows / seconds:12,.0f} rows/s")
+    _both("native.split_lines", lambda core: [native.split_lines(t, use_core=core)
+                                              for t in texts], size, "MB/s", repeats)
+    seconds = best_cpu(lambda: [split_lines(t) for t in texts], repeats)
+    print(f"  {'blocks.split_lines (Python)':48s} {size / seconds:14,.2f} MB/s")
 
 
 def main():
+    """Command line: every figure, core and twin."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--real-pages", action="store_true",
@@ -145,10 +123,12 @@ def main():
     args = parser.parse_args()
     if not native.HAVE_CORE:
         raise SystemExit("stripper._core is not built: pip install -e . first")
+    model = load_model()
     docs = documents(args.real_pages)
-    hashing(docs, args.repeats)
-    trees(args.repeats)
-    lines_and_scores(docs, args.repeats)
+    hashing(docs, model.unit_ngrams, args.repeats)
+    scoring(docs, model, args.repeats)
+    trees(model, args.repeats)
+    splitting(docs, args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,7 @@
 """Real pages from ``../shared/data``: loading, extraction and token counts.
 
 Nothing here is copied into the repository; the pages are read at run time
-and every function returns ``None`` or empty results when the shared data
-is absent.
+and every loader returns ``None`` when its corpus is absent.
 """
 
 import csv
@@ -15,12 +14,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .systems import JUSTEXT_LANGUAGES, normalise
+from .systems import JUSTEXT_LANGUAGES, justext_stoplist, normalise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 AEB_DIR = SHARED_DATA / "scrapinghub-aeb"
 TRAFILATURA_EVAL_DIR = SHARED_DATA / "trafilatura-eval"
+#: Labelled plain-text corpora, one JSON document per file.
+REAL_PAGES_DIR = SHARED_DATA / "real-pages" / "docs"
+SITE_BATCHES_DIR = SHARED_DATA / "site-batches" / "docs"
 TOKEN = re.compile(r"\w+")
 TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 
@@ -34,6 +36,14 @@ class Page:
     truth: str = ""                               # aeb: the articleBody
     with_snippets: list = field(default_factory=list)     # trafilatura-eval
     without_snippets: list = field(default_factory=list)
+
+
+def json_documents(directory):
+    """The labelled documents of a real-pages style corpus, or None when absent."""
+    from stripper.corpus import load_json_corpus
+    if not Path(directory).is_dir():
+        return None
+    return load_json_corpus(directory)
 
 
 def aeb_pages(limit=None):
@@ -100,13 +110,12 @@ def visible_text(page_html):
 
 def guess_justext_language(page_html):
     """The jusText stoplist whose words are densest in the page's text."""
-    import justext
     words = tokens(visible_text(page_html))[:5000]
     if not words:
         return "English"
     best, best_share = "English", -1.0
     for language in sorted(set(JUSTEXT_LANGUAGES.values()) | {"Indonesian", "Korean"}):
-        stoplist = justext.get_stoplist(language)
+        stoplist = justext_stoplist(language)
         share = sum(word in stoplist for word in words) / len(words)
         if share > best_share:
             best, best_share = language, share

@@ -1,13 +1,18 @@
-"""Speed and cost: throughput per core, CLI batch and cold start, RSS, growth.
+"""Speed and cost: throughput per core, the CLI batch and cold start, RSS, growth.
 
-Throughput is counted in CPU seconds of this process (``time.process_time``),
-so a figure is per core and holds up when other work shares the machine;
-wall time is recorded beside it. Subprocesses (the CLI) are measured with
-``os.wait4``, which gives that one child's CPU time and peak RSS.
+In-process throughput is counted in CPU seconds of this process
+(``time.process_time``), so a figure is per core and holds up when other
+work shares the machine; wall time is recorded beside it. A command is
+measured with ``os.wait4`` by the small process that starts it (see
+:data:`LAUNCHER`), which gives the command's own CPU time (start-up
+included) and peak RSS. Every system is timed
+``repeats`` times, the systems taking turns so that a burst of load on the
+shared machine falls on all of them, and the best CPU time counts.
 """
 
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -17,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .systems import paragraphs_of
-
 log = logging.getLogger(__name__)
 
 #: Document sizes for the cost-growth curve, 1 KB to 10 MB.
@@ -26,8 +29,10 @@ GROWTH_SIZES = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000
                 10_000_000)
 #: Log-log slope of time against size that still counts as linear.
 LINEAR_SLOPE = (0.85, 1.15)
-#: Thread pins the harness sets; a "default threads" run drops them.
+#: Thread pins the harness sets (see bench/__init__.py), reported with the run.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: GNU time, for a second opinion on the CLI's peak RSS.
+GNU_TIME = Path("/usr/bin/time")
 
 
 def timed(function, *args):
@@ -39,43 +44,76 @@ def timed(function, *args):
 
 def rate(documents, size_bytes, cpu, wall):
     """A throughput row: documents/s and MB/s per core (CPU time) and by the clock."""
+    def per(amount, seconds):
+        return amount / seconds if seconds and seconds == seconds else float("nan")
     return {"documents": documents, "mb": size_bytes / 1e6, "cpu": cpu, "wall": wall,
-            "docs_per_s": documents / cpu if cpu else float("inf"),
-            "mb_per_s": size_bytes / 1e6 / cpu if cpu else float("inf"),
-            "docs_per_s_wall": documents / wall if wall else float("inf")}
+            "docs_per_s": per(documents, cpu), "mb_per_s": per(size_bytes / 1e6, cpu),
+            "docs_per_s_wall": per(documents, wall)}
 
 
-# ------------------------------------------------------------- in process
+def text_bytes(texts):
+    """Total UTF-8 size of ``texts``."""
+    return sum(len(t.encode("utf-8")) for t in texts)
 
-def throughput(texts, langs, stripper, peers):
-    """Rows per system over the same texts, all in this process."""
-    size = sum(len(t.encode("utf-8")) for t in texts)
-    systems = {"stripper clean (API)": lambda: [stripper.clean(t) for t in texts],
-               "stripper clean_many": lambda: stripper.clean_many(texts)}
-    for name, kept_function in peers.items():
-        systems[name] = _peer_run(kept_function, texts, langs)
-    rows = {}
-    for name, run in systems.items():
-        _warm_up(name, stripper, peers, texts[0], langs[0])
-        log.info("speed: %s", name)
+
+# ----------------------------------------------------------------- racing
+
+def in_process(run):
+    """A measurement of ``run()`` in this process: {"cpu", "wall"}."""
+    def measure():
         _, cpu, wall = timed(run)
-        rows[name] = rate(len(texts), size, cpu, wall)
-    return rows
+        return {"cpu": cpu, "wall": wall}
+    return measure
 
 
-def _peer_run(kept_function, texts, langs):
-    def run():
-        for text, lang in zip(texts, langs):
-            kept_function([b.text for b in paragraphs_of(text)], lang)
-    return run
+def race(systems, repeats):
+    """Time every system ``repeats`` times, taking turns; keep each one's best CPU run.
+
+    ``systems`` maps a name to a function returning a measurement dict with
+    at least ``cpu`` and ``wall``. A failed measurement (one with an
+    ``error``) is kept only when no run succeeded. Every run's CPU seconds
+    are listed under ``runs``.
+    """
+    best, runs = {}, {name: [] for name in systems}
+    for repeat in range(repeats):
+        for name, measure in systems.items():
+            log.info("speed: %s (run %d of %d)", name, repeat + 1, repeats)
+            found = measure()
+            runs[name].append(found["cpu"])
+            if _better(found, best.get(name)):
+                best[name] = found
+    return {name: {**found, "runs": runs[name]} for name, found in best.items()}
 
 
-def _warm_up(name, stripper, peers, text, lang):
-    """Load models and imports before the clock starts."""
-    if name in peers:
-        peers[name]([b.text for b in paragraphs_of(text)], lang)
-    else:
-        stripper.clean(text)
+def _better(found, kept):
+    """Is measurement ``found`` better than ``kept``: a success over a failure, else less CPU."""
+    if kept is None or (kept.get("error") and not found.get("error")):
+        return True
+    return not found.get("error") and found["cpu"] < kept["cpu"]
+
+
+def throughput(corpus, stripper, peers, workdir, repeats):
+    """Rows per system over the corpus's texts: in-process systems and the CLI batch.
+
+    Peers' inputs (paragraphs, ``<p>`` HTML, stoplists) are built here,
+    before any clock starts; each timed run is the peer's own calls only.
+    """
+    texts, langs = corpus["texts"], corpus["langs"]
+    paragraphs = [[b.text for b in corpus["paragraphs"][n]] for n in range(len(texts))]
+    systems = {"stripper clean (API)": in_process(lambda: [stripper.clean(t) for t in texts]),
+               "stripper clean_many": in_process(lambda: stripper.clean_many(texts))}
+    for name, peer in peers.items():
+        prepared = [peer.prepare(p, lang) for p, lang in zip(paragraphs, langs)]
+        systems[name] = in_process(lambda peer=peer, prepared=prepared:
+                                   [peer.run(x) for x in prepared])
+        peer.run(prepared[0])  # imports and lazy set-up outside the clock
+    stripper.clean(texts[0])  # the model loaded outside the clock
+    systems["stripper CLI batch"] = cli_batch(texts, workdir)
+    best = race(systems, repeats)
+    size = text_bytes(texts)
+    return {name: {**rate(len(texts), size, found["cpu"], found["wall"]),
+                   **{k: v for k, v in found.items() if k not in ("cpu", "wall")}}
+            for name, found in best.items()}
 
 
 # ------------------------------------------------------------ subprocesses
@@ -86,72 +124,140 @@ def stripper_command():
     return [str(script)] if script.is_file() else [sys.executable, "-m", "stripper"]
 
 
-def run_child(arguments, stdin_path=None, pinned=True):
-    """Run a command; return wall seconds, its CPU seconds and peak RSS (MB)."""
-    environment = dict(os.environ)
-    if not pinned:
-        for variable in THREAD_VARIABLES:
-            environment.pop(variable, None)
-    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
-    try:
-        started = time.perf_counter()
-        child = subprocess.Popen(arguments, stdin=stdin, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, env=environment)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-    finally:
-        if stdin_path:
-            stdin.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:  # recorded, not raised: one failing command must not lose the whole run
-        message = child.stderr.read().decode(errors="replace").strip().splitlines()[-1:]
-        log.error("%s exited %d: %s", " ".join(arguments[:2]), code, message)
+#: Starts a command and writes the command's own usage to the file named
+#: first. Linux carries the peak RSS of the process that forks into the
+#: ``ru_maxrss`` of the child it becomes after exec, and this harness is
+#: large (the peers, the corpora), so a command started by it directly
+#: reports the harness's peak. Started by this small interpreter instead
+#: (``python -S``, about 10 MB), it reports its own.
+LAUNCHER = """
+import os, sys, time
+report, command = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.posix_spawnp(command[0], command, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(report, "w") as handle:
+    handle.write(f"{os.waitstatus_to_exitcode(status)} {wall} {usage.ru_utime} "
+                 f"{usage.ru_stime} {usage.ru_maxrss}")
+"""
+
+
+def run_child(arguments, stdin_path=None):
+    """Run a command; its wall seconds, CPU seconds (user + system) and peak RSS (MB).
+
+    The command is the direct child of :data:`LAUNCHER`, which measures it
+    with ``os.wait4``: its own usage, start-up included (plus any children
+    it waited for; ``stripper clean`` at ``-j 1`` starts none). Its output
+    goes to /dev/null, stderr to a file, so a chatty command never blocks.
+    """
+    with tempfile.TemporaryDirectory(prefix="stripper-bench-child-") as scratch, \
+            open(stdin_path or os.devnull, "rb") as stdin, \
+            open(Path(scratch) / "stderr", "w+b") as errors:
+        report = Path(scratch) / "usage"
+        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(report), *arguments],
+                       stdin=stdin, stdout=subprocess.DEVNULL, stderr=errors, check=False)
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip().splitlines()[-1:]
+        fields = report.read_text().split() if report.is_file() else ["-1", "nan", "nan",
+                                                                        "nan", "nan"]
+    code, wall, user, system, rss_kb = int(fields[0]), *map(float, fields[1:])
+    if code != 0:  # recorded, not raised: one failing command must not end the run
+        log.error("%s exited %d: %s", " ".join(arguments[:3]), code, message)
         nan = float("nan")
         return {"wall": nan, "cpu": nan, "rss_mb": nan,
                 "error": f"exit {code}: {message[0] if message else ''}"}
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024}
+    return {"wall": wall, "cpu": user + system, "system_cpu": system, "rss_mb": rss_kb / 1024}
 
 
-def cli_batch(texts, workdir, pinned=True):
-    """``stripper clean FILE... -o OUT`` over every text: one process, startup included."""
-    paths = []
+def write_corpus(texts, directory):
+    """``texts`` as files ``doc-NNNNN.txt`` in ``directory``, byte for byte."""
+    directory.mkdir(parents=True, exist_ok=True)
     for number, text in enumerate(texts):
-        path = Path(workdir) / f"doc-{number:05d}.txt"
-        path.write_text(text, encoding="utf-8")
-        paths.append(str(path))
-    measured = run_child([*stripper_command(), "clean", *paths, "-o",
-                          str(Path(workdir) / "cleaned.out")], pinned=pinned)
-    size = sum(len(t.encode("utf-8")) for t in texts)
-    return {**rate(len(texts), size, measured["cpu"], measured["wall"]),
-            "rss_mb": measured["rss_mb"], "error": measured.get("error")}
+        (directory / f"doc-{number:05d}.txt").write_bytes(text.encode("utf-8"))
+    return directory
+
+
+def cli_batch(texts, workdir):
+    """A measurement of ``stripper clean DIR -o OUT -j 1`` over ``texts`` written as files.
+
+    Each run writes into a fresh OUT (a directory run skips or refuses
+    outputs already there), named in the measurement so its files can be
+    compared with ``clean_many``'s texts.
+    """
+    source = write_corpus(texts, Path(workdir) / "batch-in")
+    runs = []
+
+    def measure():
+        outdir = Path(workdir) / f"batch-out-{len(runs)}"
+        runs.append(outdir)
+        return {**run_child([*stripper_command(), "clean", str(source), "-o", str(outdir),
+                             "-j", "1"]), "outdir": str(outdir)}
+    return measure
+
+
+def same_outputs(outdir, cleaned):
+    """How many of the CLI batch's output files equal ``clean_many``'s texts, byte for byte."""
+    same = 0
+    for number, text in enumerate(cleaned):
+        path = Path(outdir) / f"doc-{number:05d}.txt"
+        same += path.is_file() and path.read_bytes() == text.encode("utf-8")
+    return same
 
 
 def cold_start(text, runs, workdir):
-    """Median wall and CPU of ``stripper clean < one-article.txt`` over ``runs`` runs."""
-    article = Path(workdir) / "one-article.txt"
-    article.write_text(text, encoding="utf-8")
-    measured = [run_child([*stripper_command(), "clean"], stdin_path=article)
-                for _ in range(runs)]
+    """``stripper clean FILE`` in ``runs`` fresh processes: median wall and CPU, peak RSS.
+
+    Also the peak RSS ``/usr/bin/time -v`` reports for it, and the floor
+    of the measurement: the RSS a command that does nothing reports.
+    """
+    article = Path(workdir) / "article.txt"
+    article.write_bytes(text.encode("utf-8"))
+    measured = [run_child([*stripper_command(), "clean", str(article)]) for _ in range(runs)]
+    ok = [m for m in measured if not m.get("error")] or measured
     return {"runs": runs, "bytes": len(text.encode("utf-8")),
-            "wall": statistics.median(m["wall"] for m in measured),
-            "cpu": statistics.median(m["cpu"] for m in measured),
-            "walls": [m["wall"] for m in measured], "rss_mb": max(m["rss_mb"] for m in measured),
+            "wall": statistics.median(m["wall"] for m in ok),
+            "cpu": statistics.median(m["cpu"] for m in ok),
+            "walls": [m["wall"] for m in measured], "rss_mb": max(m["rss_mb"] for m in ok),
+            "gnu_time_rss_mb": gnu_time_rss(article),
+            "floor_rss_mb": run_child(["true"])["rss_mb"],
             "error": next((m["error"] for m in measured if m.get("error")), None)}
 
 
+def gnu_time_rss(path):
+    """Peak RSS (MB) of ``stripper clean FILE`` as ``/usr/bin/time -v`` reports it, or None."""
+    if not GNU_TIME.is_file():
+        return None
+    done = subprocess.run([str(GNU_TIME), "-v", *stripper_command(), "clean", str(path)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return int(found.group(1)) / 1024 if found and done.returncode == 0 else None
+
+
 def model_size():
-    """Bytes on disk of the bundled model file and its card."""
-    from stripper.modelfile import card_path, default_model_path
-    model = default_model_path()
-    return {"path": str(model), "model_bytes": model.stat().st_size,
-            "card_bytes": card_path(model).stat().st_size}
+    """Bytes on disk of the bundled model: every file in its folder, and the card's share."""
+    from stripper.modelfile import CARD_FILE, default_model_path
+    folder = default_model_path()
+    files = {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
+    return {"path": str(folder), "bytes": sum(files.values()), "files": len(files),
+            "card_bytes": files.get(CARD_FILE, 0),
+            "largest": sorted(files.items(), key=lambda item: -item[1])[:3]}
 
 
 def import_cost():
-    """CPU and wall of ``import stripper`` plus loading the model, in a fresh interpreter."""
-    code = "import stripper; stripper.Stripper().bundle"
-    return run_child([sys.executable, "-c", code])
+    """CPU, wall and RSS of ``import stripper`` plus loading the model, in a fresh interpreter."""
+    return run_child([sys.executable, "-c", "import stripper; stripper.Stripper().model"])
+
+
+def largest_document_rss(texts, size, workdir):
+    """Peak RSS and CPU of ``stripper clean FILE -o OUT`` on one document of ``size`` bytes."""
+    document = sized_document(texts, size)
+    path = Path(workdir) / "largest.txt"
+    path.write_bytes(document.encode("utf-8"))
+    log.info("speed: peak RSS of the CLI on %d bytes", len(document.encode("utf-8")))
+    child = run_child([*stripper_command(), "clean", str(path), "-o",
+                       str(Path(workdir) / "largest.out")])
+    return {**child, "bytes": len(document.encode("utf-8"))}
 
 
 # ------------------------------------------------------------- growth
@@ -168,25 +274,28 @@ def sized_document(texts, size):
 def growth(texts, runners, budget_s):
     """CPU time per document size for each runner, 1 KB to 10 MB.
 
-    A size is skipped (and projected from the last measured cost per byte)
-    when that projection exceeds ``budget_s`` CPU seconds.
+    ``runners`` maps a name to ``(prepare, run)``: ``prepare(document)``
+    builds the input outside the clock, ``run(input)`` is timed. A size is
+    projected from the last measured cost per byte, not measured, when
+    that projection exceeds ``budget_s`` CPU seconds.
     """
     curves = {name: [] for name in runners}
     for size in GROWTH_SIZES:
         document = sized_document(texts, size)
         size_bytes = len(document.encode("utf-8"))
-        for name, run in runners.items():
+        for name, (prepare, run) in runners.items():
             projected = _projection(curves[name], size_bytes)
             if projected is not None and projected > budget_s:
                 curves[name].append({"bytes": size_bytes, "cpu": projected, "measured": False})
                 continue
             log.info("growth: %s at %d bytes", name, size_bytes)
-            _, cpu, _ = timed(run, document)
+            _, cpu, _ = timed(run, prepare(document))
             curves[name].append({"bytes": size_bytes, "cpu": cpu, "measured": True})
     return {name: {"points": points, **linearity(points)} for name, points in curves.items()}
 
 
 def _projection(points, size_bytes):
+    """CPU seconds at ``size_bytes`` at the last measured cost per byte (None before any)."""
     measured = [p for p in points if p["measured"]]
     if not measured:
         return None
@@ -205,32 +314,5 @@ def linearity(points, smallest=10_000):
 
 
 def temporary_directory():
-    """A scratch directory for CLI inputs; removed by the caller's context."""
+    """A scratch directory for CLI inputs and outputs, removed when its context ends."""
     return tempfile.TemporaryDirectory(prefix="stripper-bench-")
-
-
-def profile_stripper(stripper, texts, top=12):
-    """Where ``clean_many`` spends its time: the top functions by cumulative time."""
-    import cProfile
-    import pstats
-    profiler = cProfile.Profile()
-    profiler.enable()
-    stripper.clean_many(texts)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    rows = []
-    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():
-        rows.append({"where": f"{_short_path(filename)}:{line}({function})", "calls": calls,
-                     "own_s": own, "cumulative_s": cumulative})
-    ours = [r for r in rows if "site-packages" in r["where"] or "stripper/" in r["where"]]
-    return {"total_s": stats.total_tt, "documents": len(texts),
-            "rows": sorted(ours, key=lambda row: -row["cumulative_s"])[:top],
-            "own_rows": sorted(rows, key=lambda row: -row["own_s"])[:top]}
-
-
-def _short_path(filename):
-    for marker in ("site-packages/", "/stripper/"):
-        if marker in filename:
-            return filename.split(marker, 1)[1] if marker == "site-packages/" \
-                else "stripper/" + filename.split(marker, 1)[1]
-    return Path(filename).name

@@ -1,17 +1,25 @@
 """The peers, each reduced to one question: which paragraphs does it keep?
 
 Every plain-text system sees the same paragraphs: the blocks
-:func:`stripper.blocks.split_blocks` cuts (hard-wrapped lines joined). Peers
-that read HTML get those paragraphs wrapped one per ``<p>``. A peer's output
-is mapped back onto the paragraphs it was given by aligning normalised
-text, so its decisions can be scored with the same character labels as
-stripper's.
+:func:`stripper.blocks.split_blocks` cuts (hard-wrapped lines joined). A
+peer is three steps, so that a clock can time its own work and nothing else:
+
+- ``prepare(paragraphs, lang)`` builds its input before the clock starts:
+  jusText and trafilatura get the paragraphs wrapped one per ``<p>``
+  (HTML-escaped), jusText also the stoplist of the document's language;
+- ``run(prepared)`` is the peer itself, the only step a benchmark times;
+- ``kept(paragraphs, output)`` maps its output back onto the paragraphs by
+  aligning normalised text, so its decisions can be scored with the same
+  character labels as stripper's.
 """
 
 import difflib
 import html
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
 
 from stripper.blocks import split_blocks
 
@@ -84,36 +92,78 @@ def align_kept(paragraph_texts, output_units):
 
 # ------------------------------------------------------------------ peers
 
-def identity_kept(paragraph_texts, lang="en"):
-    """Keep everything: the floor every cleaner must beat on debris."""
+@dataclass(frozen=True)
+class Peer:
+    """A paragraph-level system: prepare (untimed), run (timed), kept (untimed)."""
+
+    prepare: Callable
+    run: Callable
+    kept: Callable
+
+    def kept_of(self, paragraph_texts, lang="en"):
+        """Which of ``paragraph_texts`` this peer keeps: all three steps in one call."""
+        if not paragraph_texts:
+            return []
+        return self.kept(paragraph_texts, self.run(self.prepare(paragraph_texts, lang)))
+
+
+def _as_given(paragraph_texts, lang):
+    """A peer that reads the paragraphs themselves."""
+    return paragraph_texts
+
+
+def _flags(paragraph_texts, flags):
+    """A peer whose output already is a keep flag per paragraph."""
+    return flags
+
+
+def keep_all(paragraph_texts):
+    """Identity: keep everything, the floor every cleaner must beat on debris."""
     return [True] * len(paragraph_texts)
 
 
-def keyword_kept(paragraph_texts, lang="en"):
+def keyword_flags(paragraph_texts):
     """Drop short paragraphs that name a debris keyword."""
     return [not (DEBRIS_KEYWORDS.search(p) and len(p.split()) <= KEYWORD_MAX_WORDS)
             for p in paragraph_texts]
 
 
-def justext_kept(paragraph_texts, lang="en"):
-    """jusText over the paragraphs wrapped as HTML."""
-    kept_units = justext_units(wrap_html(paragraph_texts), JUSTEXT_LANGUAGES.get(lang, "English"))
-    return align_kept(paragraph_texts, kept_units)
+@lru_cache(maxsize=None)
+def justext_stoplist(language):
+    """jusText's stoplist for a language name, read once (jusText reads its file per call)."""
+    import justext
+    return justext.get_stoplist(language)
+
+
+def justext_input(paragraph_texts, lang):
+    """jusText's input: the paragraphs as ``<p>`` HTML bytes, and its stoplist's language."""
+    language = JUSTEXT_LANGUAGES.get(lang, "English")
+    justext_stoplist(language)  # loaded now, outside any clock
+    return wrap_html(paragraph_texts).encode("utf-8"), language
 
 
 def justext_units(page_html, language):
-    """The paragraphs jusText keeps from a page, with its default settings."""
+    """The paragraphs jusText keeps from a page (bytes or str), with its default settings."""
     import justext
-    parsed = justext.justext(page_html.encode("utf-8") if isinstance(page_html, str) else page_html,
-                             justext.get_stoplist(language), encoding="utf-8")
+    page = page_html.encode("utf-8") if isinstance(page_html, str) else page_html
+    parsed = justext.justext(page, justext_stoplist(language), encoding="utf-8")
     return [p.text for p in parsed if not p.is_boilerplate]
 
 
-def trafilatura_kept(paragraph_texts, lang="en"):
-    """trafilatura over the paragraphs wrapped as HTML."""
+def _justext_run(prepared):
+    """jusText on a prepared (HTML bytes, language) pair."""
+    return justext_units(*prepared)
+
+
+def _wrapped(paragraph_texts, lang):
+    """The paragraphs as ``<p>`` HTML (trafilatura's input)."""
+    return wrap_html(paragraph_texts)
+
+
+def trafilatura_lines(page_html):
+    """The lines trafilatura extracts from a page, with its default settings."""
     import trafilatura
-    output = trafilatura.extract(wrap_html(paragraph_texts)) or ""
-    return align_kept(paragraph_texts, output.splitlines())
+    return (trafilatura.extract(page_html) or "").splitlines()
 
 
 def c4_lines_filter():
@@ -133,43 +183,49 @@ def c4_lines_filter():
                            filter_lorem_ipsum=False, filter_curly_bracket=False)
 
 
-_C4 = []
+@lru_cache(maxsize=1)
+def _c4():
+    """The one C4 filter, built on first use."""
+    return c4_lines_filter()
 
 
-def c4_kept(paragraph_texts, lang="en"):
-    """The C4 line rules over the paragraphs, one line each."""
+def _one_per_line(paragraph_texts, lang):
+    """The C4 rules' input: one paragraph per line."""
+    _c4()  # built now, outside any clock
+    return "\n".join(one_line(p) for p in paragraph_texts)
+
+
+def c4_lines(text):
+    """The lines of ``text`` the C4 line rules keep (none when a document rule fires)."""
     from datatrove.data import Document
-    if not _C4:
-        _C4.append(c4_lines_filter())
-    document = Document(text="\n".join(one_line(p) for p in paragraph_texts), id="bench")
-    verdict = _C4[0].filter(document)
-    kept_lines = document.text.splitlines() if verdict is True else []
-    return align_kept(paragraph_texts, kept_lines)
+    document = Document(text=text, id="bench")
+    verdict = _c4().filter(document)  # edits document.text in place
+    return document.text.splitlines() if verdict is True else []
 
 
 def datatrove_available():
     """Whether datatrove imports here (the C4 peer runs only then)."""
-    return c4_lines_filter() is not None
+    return _c4() is not None
 
 
 #: Paragraph-level peers, by the name the report uses.
 PEERS = {
-    "identity": identity_kept,
-    "keyword regex": keyword_kept,
-    "jusText (wrapped)": justext_kept,
-    "trafilatura (wrapped)": trafilatura_kept,
-    "C4 line rules": c4_kept,
+    "identity": Peer(_as_given, keep_all, _flags),
+    "keyword regex": Peer(_as_given, keyword_flags, _flags),
+    "jusText (wrapped)": Peer(justext_input, _justext_run, align_kept),
+    "trafilatura (wrapped)": Peer(_wrapped, trafilatura_lines, align_kept),
+    "C4 line rules": Peer(_one_per_line, c4_lines, align_kept),
 }
 
 
 def available_peers():
     """The peers that can run here (C4 needs datatrove)."""
-    return {name: kept for name, kept in PEERS.items()
-            if kept is not c4_kept or datatrove_available()}
+    return {name: peer for name, peer in PEERS.items()
+            if name != "C4 line rules" or datatrove_available()}
 
 
-def filter_text(kept_function, text, lang="en"):
+def filter_text(peer, text, lang="en"):
     """A peer used as a post-filter: ``text`` with its dropped paragraphs removed."""
     paragraphs = [b.text for b in paragraphs_of(text)]
-    kept = kept_function(paragraphs, lang) if paragraphs else []
+    kept = peer.kept_of(paragraphs, lang)
     return "\n".join(p for p, keep in zip(paragraphs, kept) if keep)
