@@ -5,7 +5,7 @@ goes through :func:`stripper.core.clean_documents`, the one cleaning path.
 """
 
 from .core import clean_documents
-from .errors import InputError
+from .errors import InputError, OptionError
 from .modelfile import load_model
 from .settings import DEFAULTS
 
@@ -36,10 +36,19 @@ class Stripper:
         """The model's version, from its card."""
         return self.model.version
 
-    def clean_documents(self, texts, **options):
-        """Clean ``texts``: a :class:`stripper.core.Cleaned` for each (text and blocks)."""
+    def clean_documents(self, texts, *, sites=None, evidence=None, **options):
+        """Clean ``texts``: a :class:`stripper.core.Cleaned` for each (text and blocks).
+
+        ``sites`` names each text's site (None: no site). Pages of a site are
+        then cleaned with what its other pages show (site evidence): the
+        evidence is gathered from ``texts`` themselves, or taken from
+        ``evidence`` (a :class:`stripper.sites.Evidence`, e.g. a loaded
+        profile). With the ``sites=False`` option, each page is cleaned alone.
+        """
         settings = self.settings.with_options(**options)
-        return clean_documents(_checked(texts), self.model, settings)
+        texts = _checked(texts)
+        return clean_documents(texts, self.model, settings,
+                               _site_evidence(texts, sites, evidence, settings))
 
     def clean(self, text, **options):
         """``text`` with page debris removed: its kept blocks' own text, in order."""
@@ -56,6 +65,19 @@ class Stripper:
     def classify_many(self, texts, **options):
         """:meth:`classify` for many texts, scored in one batch."""
         return [done.blocks for done in self.clean_documents(texts, **options)]
+
+
+def _site_evidence(texts, sites, evidence, settings):
+    """Each text's :class:`stripper.sites.SiteEvidence` (or None), or None for no sites."""
+    if sites is None or not settings.site_evidence:
+        return None
+    sites = list(sites)
+    if len(sites) != len(texts):
+        raise OptionError(f"sites names {len(sites)} sites for {len(texts)} texts")
+    if evidence is None:
+        from .sites import gather_texts
+        evidence = gather_texts(zip(sites, texts))
+    return [evidence.site(key) if key is not None else None for key in sites]
 
 
 def _checked(texts):

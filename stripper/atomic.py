@@ -160,12 +160,14 @@ def remove_stale_temporaries(paths):
 
 
 @contextmanager
-def open_atomic(path, compress=None):
+def open_atomic(path, compress=None, sync_directory=True):
     """A binary handle whose bytes appear at ``path`` only if the block succeeds.
 
     ``compress=None`` gzips when ``path`` ends in ``.gz`` (with a fixed
     header, so equal bytes in give equal bytes out). Failing to write
-    raises :class:`OutputError` naming ``path``.
+    raises :class:`OutputError` naming ``path``. ``sync_directory=False``
+    leaves making the rename durable to the caller, who writes many files
+    into one directory and syncs it once (:func:`sync_directories`).
     """
     path = Path(path)
     compress = path.name.endswith(GZIP_SUFFIX) if compress is None else compress
@@ -194,7 +196,15 @@ def open_atomic(path, compress=None):
     except BaseException:  # Ctrl-C, SIGTERM, a failed clean: no partial file
         _remove(handle.name)
         raise
-    _sync_directory(path.parent)
+    if sync_directory:
+        _sync_directory(path.parent)
+
+
+def sync_directories(paths):
+    """Make the renames of files written with ``sync_directory=False`` durable: each of
+    their directories synced once."""
+    for directory in sorted({Path(path).parent for path in paths}):
+        _sync_directory(directory)
 
 
 def write_atomic(path, data):

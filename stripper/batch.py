@@ -25,15 +25,16 @@ import shutil
 import time
 from collections import Counter
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .atomic import open_atomic
+from .atomic import open_atomic, write_atomic
 from .errors import InputError, OutputError
 from .jsonl import StreamOptions
-from .outdir import locked, remove_leftovers, report_parts
+from .outdir import locked, remove_leftovers, report_parts, site_folder
 from .paths import InputTrees
-from .settings import GROUP_BYTES, GROUP_FILES
+from .settings import GATHER_MEMORY, GROUP_BYTES, GROUP_FILES
+from .sitekeys import site_of_path
 from .textio import GZIP_SUFFIX, format_of
 from .workers import FileJob, Task, clean_task, one_thread, option_key
 
@@ -108,13 +109,20 @@ def plural(count, noun):
 
 
 def clean_tree(inputs, outdir, jobs=None, resume=False, report=None, scheduler=None,
-               stream=StreamOptions(), progress=None, follow_symlinks=False, **options):
+               stream=StreamOptions(), progress=None, follow_symlinks=False, profile=None,
+               **options):
     """Clean every supported file under ``inputs`` into a mirror under ``outdir``.
 
     ``jobs`` worker processes (default: all cores) or, with ``scheduler``
     (``tcp://host:port``), the workers of a dask.distributed cluster.
     ``report`` is a JSONL audit log of every removed block. ``progress``
     is called with the :class:`Summary` after each file.
+    Pages of one site (:mod:`stripper.sitekeys`) are cleaned with each
+    other's evidence: a first pass gathers every input's fingerprints (all
+    of them, also with ``resume``, so the evidence never depends on what
+    was done before), the second cleans; ``profile`` (a site profile's
+    path) is used instead of gathering, and the ``site_evidence=False`` option
+    cleans every page alone.
     ``follow_symlinks`` reads symlinks whose target lies outside their
     input directory (by default they are skipped and counted). ``options``
     go to :class:`stripper.Stripper` (``model`` and the settings).
@@ -136,15 +144,73 @@ def clean_tree(inputs, outdir, jobs=None, resume=False, report=None, scheduler=N
         files = plan_files(inputs, outdir, summary, follow_symlinks, trees)
         if resume:
             remove_leftovers(outdir, [job.target for job in files])
-            files = _unfinished(files, summary)
-        summary.total = len(files)
-        _make_directories(files)
-        with _report_parts(outdir, report) as parts:
-            tasks = group_tasks(files, option_key(options), stream, parts)
-            _run_tasks(tasks, jobs, scheduler, summary, progress)
-            if report:
-                _join_report(parts, report, summary)
+        with site_folder(outdir) as folder:
+            evidence = _site_evidence(files, options, stream, jobs, scheduler, folder, profile)
+            if resume:
+                files = _unfinished(files, summary)
+            summary.total = len(files)
+            _make_directories(files)
+            with _report_parts(outdir, report) as parts:
+                tasks = group_tasks(files, option_key(options), stream, parts, evidence)
+                _run_tasks(tasks, jobs, scheduler, summary, progress)
+                if report:
+                    _join_report(parts, report, summary)
     return summary
+
+
+def _site_evidence(files, options, stream, jobs, scheduler, folder, profile):
+    """The path of the file holding the batch's site evidence, or None (pages alone).
+
+    Gathered from every planned file (see :func:`gather_files`) and written
+    to ``folder`` for the cleaning pass's workers to read; or ``profile``.
+    """
+    if not options.get("site_evidence", True):
+        return None
+    if profile is not None:
+        from .sites import load_profile
+        load_profile(profile)  # a bad profile is one line now, not an error per file
+        return str(profile)
+    path = Path(folder) / "evidence.json"
+    write_atomic(path, gather_files(files, options, stream, jobs, scheduler, folder).to_bytes())
+    return str(path)
+
+
+def gather_files(files, options, stream, jobs, scheduler, spill):
+    """The site evidence of ``files`` (:class:`FileJob`), gathered on the workers.
+
+    Workers send back fingerprints only; they are folded in bounded memory
+    (spilling into the folder ``spill``). A file that cannot be read gives
+    nothing here; the cleaning pass reports it.
+    """
+    from .siteprints import PagePrints
+    from .sites import Gatherer
+    tasks = [replace(task, gather=True) for task in
+             group_tasks(files, option_key(options), stream)]
+    with Gatherer(GATHER_MEMORY, spill) as gatherer:
+        for results in _run(tasks, jobs, scheduler):
+            for result in results:
+                for site, prints in result.prints:
+                    gatherer.add(site, PagePrints.from_bytes(prints))
+        return gatherer.finish()
+
+
+def gather_tree(inputs, jobs=None, scheduler=None, stream=StreamOptions(),
+                follow_symlinks=False, site=None, **options):
+    """The site evidence of every supported file under ``inputs`` (``stripper sites``).
+
+    Pages in input directories belong to the site their path names;
+    ``site`` names the site of page files given directly (else they have
+    none); JSONL records name their own.
+    """
+    import tempfile
+    files = []
+    for source, relative, root in _walk(inputs, follow_symlinks):
+        kind = format_of(source)
+        if kind is not None:
+            key = site_of_path(root, relative) if root is not None else site
+            files.append(FileJob(str(source), "", kind, str(source), key))
+    with tempfile.TemporaryDirectory(prefix="stripper-sites-") as spill:
+        return gather_files(files, options, stream, jobs, scheduler, spill)
 
 
 def _run_tasks(tasks, jobs, scheduler, summary, progress):
@@ -183,7 +249,7 @@ def plan_files(inputs, outdir, summary, follow_symlinks=False, trees=None):
     """
     trees = trees or InputTrees(inputs)
     files, targets = [], {}
-    for source, relative in _walk(inputs, follow_symlinks, summary):
+    for source, relative, root in _walk(inputs, follow_symlinks, summary):
         kind = format_of(source)
         if kind is None:
             summary.unsupported[_suffix(source)] += 1
@@ -198,12 +264,14 @@ def plan_files(inputs, outdir, summary, follow_symlinks=False, trees=None):
             summary.failures.append(f"{source}: not cleaned: its output {target} {problem}; "
                                     f"inputs are never overwritten")
             continue
-        files.append(FileJob(str(source), str(target), kind, str(source)))
+        files.append(FileJob(str(source), str(target), kind, str(source),
+                             site_of_path(root, relative) if root is not None else None))
     return files
 
 
 def _walk(inputs, follow_symlinks=False, summary=None):
-    """``(path, path relative to its input)`` for every file, sorted within each input.
+    """``(path, path relative to its input, the input directory or None)`` for every
+    file, sorted within each input.
 
     A symlink whose target lies outside its input directory is skipped
     (counted in ``summary.symlinks``) unless ``follow_symlinks``; then
@@ -211,7 +279,7 @@ def _walk(inputs, follow_symlinks=False, summary=None):
     """
     for root in map(Path, inputs):
         if not root.is_dir():
-            yield root, Path(root.name)
+            yield root, Path(root.name), None
             continue
         tree, seen = os.path.realpath(root), {os.path.realpath(root)}
         for directory, subdirs, names in os.walk(root, followlinks=follow_symlinks):
@@ -220,7 +288,7 @@ def _walk(inputs, follow_symlinks=False, summary=None):
             for name in sorted(names):
                 path = Path(directory) / name
                 if follow_symlinks or not _leaves(path, tree, summary):
-                    yield path, path.relative_to(root)
+                    yield path, path.relative_to(root), root
 
 
 def _enter(path, tree, seen, follow_symlinks, summary):
@@ -288,7 +356,7 @@ def _make_directories(files):
                 from None
 
 
-def group_tasks(files, options, stream, fragments=None):
+def group_tasks(files, options, stream, fragments=None, evidence=None):
     """Tasks for ``files`` in order: each JSONL file alone, text and HTML files in groups.
 
     A group closes at :data:`GROUP_FILES` files or :data:`GROUP_BYTES`
@@ -299,13 +367,13 @@ def group_tasks(files, options, stream, fragments=None):
     def close_group():
         nonlocal group, size
         if group:
-            tasks.append(_task(len(tasks), group, options, stream, fragments))
+            tasks.append(_task(len(tasks), group, options, stream, fragments, evidence))
         group, size = [], 0
 
     for job in files:
         if job.kind == "jsonl":
             close_group()
-            tasks.append(_task(len(tasks), [job], options, stream, fragments))
+            tasks.append(_task(len(tasks), [job], options, stream, fragments, evidence))
             continue
         group.append(job)
         size += _size(job.source)
@@ -315,9 +383,9 @@ def group_tasks(files, options, stream, fragments=None):
     return tasks
 
 
-def _task(index, files, options, stream, fragments):
+def _task(index, files, options, stream, fragments, evidence=None):
     fragment = os.path.join(fragments, f"{index}.jsonl") if fragments else None
-    return Task(index, tuple(files), options, stream, fragment)
+    return Task(index, tuple(files), options, stream, fragment, evidence=evidence)
 
 
 def _size(path):

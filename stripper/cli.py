@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .commands import clean_jsonl_inputs
 from .errors import FixtureProblems, InputError, OutputError, StripperError
 from .jsonl import ON_ERROR
 from .labels import BOILERPLATE, BOILERPLATE_KINDS
@@ -169,17 +170,28 @@ _THRESHOLD, _TARGETS = _default_threshold()
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Directories: run on this dask.distributed cluster (pip install "
                    "'stripper[dask]').")
+@click.option("--sites/--no-sites", default=DEFAULTS.site_evidence, show_default=True,
+              help="Clean pages of one site with what its other pages show (directories: "
+                   "the first folder level is the site; JSONL: the url's host).")
+@click.option("--site-field", metavar="FIELD",
+              help="JSONL: the field naming a record's site [the host of 'url'].")
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Clean with this site profile (from `stripper sites`) instead of "
+                   "gathering evidence from the inputs.")
+@click.option("--site", metavar="SITE",
+              help="Files and stdin: the pages' site (in --profile, or among the files "
+                   "given).")
 @_fail_cleanly
 def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
           reflow, split_glued, run_margin, html, jsonl, field, meta, on_error, max_record_bytes,
-          jobs, resume, report, follow_symlinks, scheduler):
+          jobs, resume, report, follow_symlinks, scheduler, sites, site_field, profile, site):
     """Clean FILES (or stdin, or -) and print the reporting; or DIRS into -o OUTDIR."""
     from .jsonl import StreamOptions
     options = dict(model=model, threshold=threshold,
                    keep_target=keep_target, keep=keep, reflow=reflow, split_glued=split_glued,
-                   run_margin=run_margin)
+                   run_margin=run_margin, site_evidence=sites)
     stream = StreamOptions(field=field, meta=meta, on_error=on_error, html=html,
-                           max_record_bytes=max_record_bytes)
+                           max_record_bytes=max_record_bytes, site_field=site_field)
     batch = dict(jobs=jobs, resume=resume or None, report=report, scheduler=scheduler,
                  follow_symlinks=follow_symlinks or None)
     if explain and fmt != "text":
@@ -187,7 +199,10 @@ def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
                                "carries every block: use one or the other")
     if any(path.is_dir() for path in inputs if str(path) != "-"):
         _refuse_with_directories(output, explain, fmt)
-        _clean_directories(inputs, output, options, stream, batch)
+        if site is not None:
+            raise click.UsageError("--site names the site of files and stdin; in "
+                                   "directories the first folder level is the site")
+        _clean_directories(inputs, output, options, stream, {**batch, "profile": profile})
         return
     _refuse_without_directories(batch)
     if output is not None:
@@ -198,11 +213,16 @@ def clean(inputs, output, threshold, keep_target, keep, model, explain, fmt,
     if _jsonl_inputs(inputs, jsonl):
         if explain or fmt != "text":
             raise click.UsageError("--explain and --format json do not apply to JSONL input")
-        _write_output(output, lambda sink: _clean_jsonl(inputs, sink, stripper, stream))
+        if site is not None:
+            raise click.UsageError("--site does not apply to JSONL: records name their site "
+                                   "(--site-field)")
+        _write_output(output, lambda sink: clean_jsonl_inputs(
+            inputs, sys.stdin.buffer, sink, stripper, stream, profile))
     else:
         colour = output is None and sys.stdout.isatty()
-        _write_output(output, lambda sink: _clean_pages(inputs, sink, stripper, html, explain,
-                                                        fmt, max_record_bytes, colour))
+        _write_output(output, lambda sink: _clean_pages(
+            inputs, sink, stripper, html, explain, fmt, max_record_bytes, colour,
+            site if sites else None, profile if sites else None))
 
 
 def _jsonl_inputs(inputs, jsonl):
@@ -254,14 +274,14 @@ def _write_output(output, write):
         raise OutputError(f"stdout: cannot write ({error.strerror or error})") from None
 
 
-def _clean_pages(inputs, sink, stripper, html, explain, fmt, limit, colour):
+def _clean_pages(inputs, sink, stripper, html, explain, fmt, limit, colour, site, profile):
     from .commands import clean_pages, json_output, page_sources, text_output, threshold_in_force
     sources = page_sources(inputs, lambda: _read_stdin(limit))
     several = len(sources) > 1
     threshold, why = threshold_in_force(stripper)
     if explain:
         sink.write(f"# threshold {threshold:.2f}: {why}\n".encode())
-    for source, cleaned in clean_pages(sources, stripper, html, limit):
+    for source, cleaned in clean_pages(sources, stripper, html, limit, site, profile):
         if explain:
             _write_explained(sink, source.name if several else None, cleaned, colour)
         elif fmt == "json":
@@ -285,18 +305,38 @@ def _write_explained(sink, name, cleaned, colour):
         sink.write((line + "\n").encode("utf-8", "replace"))
 
 
-def _clean_jsonl(inputs, sink, stripper, stream):
-    from .commands import STDIN_NAME
-    from .jsonl import StreamStats, clean_jsonl, open_source
-    from .workers import one_thread
-    stats = StreamStats()
-    with one_thread():
-        for path in inputs or ["-"]:
-            if str(path) == "-":
-                clean_jsonl(sys.stdin.buffer, sink, stripper, stream, STDIN_NAME, stats)
-                continue
-            with open_source(path) as source:
-                clean_jsonl(source, sink, stripper, stream, str(path), stats)
+@main.command()
+@click.argument("inputs", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The site profile to write (atomically).")
+@click.option("--site-field", metavar="FIELD",
+              help="JSONL: the field naming a record's site [the host of 'url'].")
+@click.option("--site", metavar="SITE",
+              help="The site of page files given directly (not in a directory).")
+@click.option("--field", default="text", show_default=True, help="JSONL: the field to read.")
+@click.option("--html", is_flag=True, help="JSONL fields hold HTML.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [all cores].")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Also read files that symlinks lead to outside the input directory.")
+@_fail_cleanly
+def sites(inputs, output, site_field, site, field, html, jobs, follow_symlinks):
+    """Learn what pages of each site share, from DIRS and FILES, into a site profile.
+
+    `stripper clean --profile PROFILE` then cleans single pages of those
+    sites with it, one at a time, as they arrive.
+    """
+    from .batch import gather_tree
+    from .jsonl import StreamOptions
+    from .paths import refuse_overwriting
+    from .atomic import write_atomic
+    refuse_overwriting(output, inputs, "-o")
+    evidence = gather_tree(inputs, jobs=jobs, follow_symlinks=follow_symlinks, site=site,
+                           stream=StreamOptions(field=field, html=html, site_field=site_field))
+    write_atomic(output, evidence.to_bytes())
+    learnt = sum(1 for key in evidence if evidence.site(key) is not None)
+    click.echo(f"{output}: {len(evidence)} sites, {learnt} with evidence "
+               f"(2 or more independent pages)", err=True)
 
 
 def _clean_directories(inputs, outdir, options, stream, batch):

@@ -6,6 +6,7 @@ goes through :meth:`stripper.Stripper.clean_documents`.
 """
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import FixtureProblems, InputError
@@ -35,16 +36,105 @@ def page_sources(paths, read_stdin):
             for path in paths]
 
 
-def clean_pages(sources, stripper, html=False, limit=MAX_RECORD_BYTES):
+def clean_pages(sources, stripper, html=False, limit=MAX_RECORD_BYTES, site=None,
+                profile=None):
     """Clean each source (text or HTML): yields ``(source, Cleaned)`` in order.
 
     Sources are read and cleaned :data:`GROUP_FILES` at a time, so a long
     list of files neither waits for all of them nor holds them all.
+    With ``profile`` (a site profile's path), every page is cleaned with the
+    evidence of ``site`` in it (or of the profile's only site); with
+    ``site`` alone, the pages are one site's and lend each other evidence
+    (they are read twice: to gather, then to clean).
     """
+    evidence, site = _page_evidence(sources, html, limit, site, profile)
     for start in range(0, len(sources), GROUP_FILES):
         group = sources[start:start + GROUP_FILES]
         texts = [_page_text(source, html, limit) for source in group]
-        yield from zip(group, stripper.clean_documents(texts))
+        sites = [site] * len(texts) if evidence is not None else None
+        yield from zip(group, stripper.clean_documents(texts, sites=sites, evidence=evidence))
+
+
+def _page_evidence(sources, html, limit, site, profile):
+    """The evidence and site key pages are cleaned with: ``(None, None)`` for none."""
+    if profile is not None:
+        from .sites import load_profile
+        evidence = load_profile(profile)
+        return evidence, profile_site(evidence, site, profile)
+    if site is None:
+        return None, None
+    from .sites import gather_texts
+    return gather_texts((site, _page_text(source, html, limit)) for source in sources), site
+
+
+def profile_site(evidence, site, path):
+    """The site of ``evidence`` pages are cleaned as: ``site``, or the profile's only one."""
+    if site is not None:
+        if site not in evidence:
+            raise InputError(f"{path}: no site {site!r} in this profile "
+                             f"({', '.join(list(evidence)[:5]) or 'it holds none'})")
+        return site
+    if len(evidence) != 1:
+        raise InputError(f"{path}: the profile holds {len(evidence)} sites; name the "
+                         f"pages' site with --site")
+    return next(iter(evidence))
+
+
+def clean_jsonl_inputs(paths, stdin, sink, stripper, stream, profile=None):
+    """Clean JSONL files (``-`` or none: ``stdin``, binary) into ``sink``; their stats.
+
+    Records of one site (``url`` host or ``stream.site_field``) are cleaned
+    with each other's evidence: a first pass reads every input for its
+    fingerprints (stdin is first spooled to a temporary file), the second
+    cleans. ``profile`` (a site profile's path) is used instead of
+    gathering; with the ``site_evidence=False`` option each record is cleaned alone.
+    """
+    from contextlib import ExitStack
+    from .jsonl import StreamStats, clean_jsonl, open_source
+    from .sites import load_profile
+    stats = StreamStats()
+    names = [str(path) for path in paths] or [STDIN]
+    sites = stripper.settings.site_evidence
+    with ExitStack() as stack:
+        spool = stack.enter_context(_spooled(stdin)) \
+            if sites and profile is None and STDIN in names else None
+        places = {name: spool if name == STDIN and spool else name for name in names}
+        evidence = None if not sites else load_profile(profile) if profile is not None \
+            else gather_jsonl(list(places.values()), stream)
+        for name in names:
+            shown = STDIN_NAME if name == STDIN else name
+            if places[name] == STDIN:
+                clean_jsonl(stdin, sink, stripper, stream, shown, stats, evidence=evidence)
+                continue
+            with open_source(places[name]) as source:
+                clean_jsonl(source, sink, stripper, stream, shown, stats, evidence=evidence)
+    return stats
+
+
+def gather_jsonl(paths, stream):
+    """The site evidence of the records of JSONL files (see :func:`record_prints`)."""
+    import tempfile
+    from .jsonl import open_source, record_prints
+    from .settings import GATHER_MEMORY
+    from .sites import Gatherer
+    with tempfile.TemporaryDirectory(prefix="stripper-sites-") as spill, \
+            Gatherer(GATHER_MEMORY, spill) as gatherer:
+        for path in paths:
+            with open_source(path) as source:
+                for site, prints in record_prints(source, stream, str(path)):
+                    gatherer.add(site, prints)
+        return gatherer.finish()
+
+
+@contextmanager
+def _spooled(stdin):
+    """stdin copied to a temporary file (removed afterwards): its path, to read twice."""
+    import shutil
+    import tempfile
+    with tempfile.NamedTemporaryFile(prefix="stripper-stdin-", suffix=".jsonl") as spool:
+        shutil.copyfileobj(stdin, spool, 1 << 20)
+        spool.flush()
+        yield spool.name
 
 
 def _page_text(source, html, limit):

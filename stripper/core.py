@@ -12,15 +12,19 @@ and every block of the input, labelled. In call order:
    appeal at the end of a page takes its doubtful middle along (the tail
    rule); a run of debris grows into its doubtful edges; a lead-in line
    ("Related:") goes with the unit it announces.
-4. **Settling.** The kept blocks are scored again as the document they now
+4. **Settling.** The kept units are scored again as the document they now
    form, until no decision changes (removing a run changes its neighbours'
    context). Optionally, debris glued onto a kept paragraph is cut off.
-5. **Kinds.** Every removed block gets its kind of debris.
-6. **Rendering, until stable.** The kept blocks are joined into the clean
-   text. If the clean text splits into other blocks than the kept ones
-   (two lines that met when the debris between them went can read as one
-   wrapped paragraph), it is cleaned again, from step 1, until it is
-   stable, so that ``clean(clean(x)) == clean(x)``.
+5. **Site evidence.** In a batch, what the site's other pages show to be
+   its furniture goes too (:mod:`stripper.sites`). It only adds removals,
+   and what is left is not scored again: the page's reporting is judged
+   in the context it came in.
+6. **Kinds.** Every removed unit gets its kind of debris.
+7. **Rendering, until stable.** The kept units are joined into the clean
+   text. If the clean text splits into other units than the kept ones
+   (with paragraphs as units, two lines that met when the debris between
+   them went can read as one wrapped paragraph), it is cleaned again, from
+   step 1, until it is stable, so that ``clean(clean(x)) == clean(x)``.
 
 Blocks removed in a later round are reported with their spans in the
 input, like the rest: every block this returns is exactly
@@ -30,6 +34,8 @@ input, like the rest: every block this returns is exactly
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from .blocks import Block
 from .labels import BOILERPLATE, CONTENT
@@ -76,20 +82,23 @@ class Cleaned:
         return len(self.source) - len(self.text)
 
 
-def clean_documents(texts, model, settings):
+def clean_documents(texts, model, settings, sites=None):
     """Clean ``texts`` with ``model``: a :class:`Cleaned` for each, in order.
 
     ``settings`` is a :class:`stripper.settings.Settings`; its threshold and
     run margin are resolved against the model here (:func:`threshold_of`).
+    ``sites`` holds, per text, its site's :class:`stripper.sites.SiteEvidence`
+    (or None: the per-page decision alone).
     """
     threshold = threshold_of(settings, model)
     rules = {**model.rules, **({"run_margin": settings.run_margin}
                                if settings.run_margin is not None else {})}
     work = [_Work(text, model.split) for text in texts]
+    evidence = dict(zip(map(id, work), sites or ()))
     pending = [w for w in work if w.current.strip()]
     while pending:
         labelled = classify_round([w.current for w in pending], model, settings, threshold,
-                                  rules)
+                                  rules, [evidence.pop(id(w), None) for w in pending])
         pending = [w for w, blocks in zip(pending, labelled) if not w.advance(blocks, settings)]
     return [w.result() for w in work]
 
@@ -105,39 +114,110 @@ def threshold_of(settings, model):
 
 # ------------------------------------------------------------ one round
 
-def classify_round(texts, model, settings, threshold, rules):
-    """Steps 1-5 on ``texts``: every unit of each text, labelled."""
+def classify_round(texts, model, settings, threshold, rules, sites=()):
+    """Steps 1-5 on ``texts``: every unit of each text, labelled.
+
+    ``sites`` holds each text's site evidence (or None). It is applied once
+    the per-page decision has settled, and only adds removals: what is left
+    is not scored again, so the page's reporting is judged in the context
+    it came in.
+    """
     kept = [model.split(text) for text in texts]
-    removed = [[] for _ in texts]
+    scores = [np.zeros(len(units)) for units in kept]
+    removed = [[] for _ in texts]  # (unit, score, rule) of every unit that went
     memo = {}
     active = [n for n in range(len(texts)) if kept[n]]
     while active:
-        changed = decide(active, kept, removed, model, rules, threshold, memo)
+        changed = decide(active, kept, scores, removed, model, rules, threshold, memo)
         if settings.split_glued:
-            changed |= cut_glued(texts, [n for n in active if n not in changed], kept, removed,
-                                 model, threshold)
+            changed |= cut_glued(texts, [n for n in active if n not in changed], kept, scores,
+                                 removed, model, threshold)
         active = [n for n in sorted(changed) if kept[n]]
-    return [name_kinds(kept[n], removed[n], model) for n in range(len(texts))]
+    for n, site in enumerate(sites):
+        if site is not None:
+            add_site_evidence(texts[n], n, site, kept, scores, removed)
+    return name_kinds(kept, scores, removed, model)
 
 
-def decide(active, kept, removed, model, rules, threshold, memo):
-    """Score the kept blocks of the ``active`` documents and remove what goes.
+def decide(active, kept, scores, removed, model, rules, threshold, memo):
+    """Score the kept units of the ``active`` documents and remove what goes.
 
-    Moves removed blocks (with their score and rule) from ``kept`` to
-    ``removed`` and keeps the last score of every block kept; returns the
-    documents that changed.
+    Moves removed units (with their score and rule) from ``kept`` to
+    ``removed``, keeps the last score of every unit kept in ``scores``, and
+    returns the documents that changed.
     """
     changed = set()
-    scores_of = model.document_scores([kept[n] for n in active], memo)
-    for n, scores in zip(active, scores_of):
-        via = decide_units(kept[n], scores, threshold, rules)
-        kept[n] = [replace(b, score=float(s)) for b, s in zip(kept[n], scores)]
+    for n, now in zip(active, model.document_scores([kept[n] for n in active], memo)):
+        via = decide_units(kept[n], now, threshold, rules)
+        scores[n] = now
         if any(via):
-            removed[n].extend(replace(b, label=BOILERPLATE, via=v)
-                              for b, v in zip(kept[n], via) if v)
-            kept[n] = [b for b, v in zip(kept[n], via) if not v]
+            removed[n].extend((unit, score, rule)
+                              for unit, score, rule in zip(kept[n], now.tolist(), via) if rule)
+            staying = [i for i, rule in enumerate(via) if not rule]
+            kept[n] = [kept[n][i] for i in staying]
+            scores[n] = now[staying]
             changed.add(n)
     return changed
+
+
+def add_site_evidence(text, n, site, kept, scores, removed):
+    """Remove what site evidence shows to be the site's furniture from document ``n``.
+
+    The evidence reads the page's units with their scores and the decision
+    just made; it only ever adds removals (a unit, or a piece cut from the
+    edge of a unit that stays). Returns ``{n}`` when something went.
+    """
+    units = kept[n] + [unit for unit, _, _ in removed[n]]
+    order = sorted(range(len(units)), key=lambda i: units[i].start)
+    units = [units[i] for i in order]
+    unit_scores = np.concatenate([scores[n], [score for _, score, _ in removed[n]]])[order]
+    going = np.array([i >= len(kept[n]) for i in order], dtype=bool)
+    decisions = site.apply(text, units, unit_scores, going)
+    gone = {id(unit): via for unit, via, went in zip(units, decisions.vias, going)
+            if via and not went}
+    cuts = _cuts_by_unit(kept[n], decisions.cuts)
+    if not gone and not cuts:
+        return set()
+    staying, staying_scores = [], []
+    for unit, score in zip(kept[n], scores[n].tolist()):
+        if id(unit) in gone:
+            removed[n].append((unit, score, gone[id(unit)]))
+            continue
+        for piece, via in _cut(text, unit, cuts.get(id(unit), ())):
+            if via:
+                removed[n].append((piece, score, via))
+            else:
+                staying.append(piece)
+                staying_scores.append(score)
+    kept[n], scores[n] = staying, np.array(staying_scores)
+    return {n}
+
+
+def _cuts_by_unit(units, cuts):
+    """The ``(start, end, via)`` cuts that fall inside each unit, by unit id."""
+    found = {}
+    for start, end, via in cuts:
+        for unit in units:
+            if unit.start <= start and end <= unit.end:
+                found.setdefault(id(unit), []).append((start, end, via))
+    return found
+
+
+def _cut(text, unit, cuts):
+    """``unit`` cut into ``(piece, via)``: the cut spans with their via, the rest with ""."""
+    pieces, position = [], unit.start
+    for start, end, via in sorted(cuts):
+        if start > position:
+            pieces.append((position, start, ""))
+        pieces.append((max(start, position), end, via))
+        position = max(position, end)
+    pieces.append((position, unit.end, ""))
+    blocks = []
+    for start, end, via in pieces:
+        start, end = _strip_span(text, start, end)
+        if start < end:
+            blocks.append((Block(text[start:end], start, end), via))
+    return blocks
 
 
 def decide_units(units, scores, threshold, rules):
@@ -219,10 +299,10 @@ def _is_lead_in(text):
     return stripped.endswith(":") and len(stripped.split()) <= LEAD_IN_WORDS
 
 
-def cut_glued(texts, numbers, kept, removed, model, threshold):
-    """Cut debris glued onto the start or end of the kept blocks of ``numbers``.
+def cut_glued(texts, numbers, kept, scores, removed, model, threshold):
+    """Cut debris glued onto the start or end of the kept units of ``numbers``.
 
-    Each kept block is cut at sentence ends; a leading or trailing run of
+    Each kept unit is cut at sentence ends; a leading or trailing run of
     pieces the model is sure are debris (read alone) goes, when the rest
     reads as reporting. Returns the documents that changed.
     """
@@ -231,21 +311,19 @@ def cut_glued(texts, numbers, kept, removed, model, threshold):
     if not candidates:
         return set()
     piece_blocks = [_span_block(texts[n], span) for n, _, pieces in candidates for span in pieces]
-    scores = model.scores_alone(piece_blocks)
+    alone = model.scores_alone(piece_blocks)
     bar = max(GLUED_DEBRIS, threshold)  # threshold 1.0 keeps everything
     changed, position = set(), 0
     for n, i, pieces in candidates:
-        piece_scores = scores[position:position + len(pieces)]
+        piece_scores = alone[position:position + len(pieces)]
         position += len(pieces)
         lead, trail = _run_length(piece_scores, bar), _run_length(piece_scores[::-1], bar)
         middle = piece_scores[lead:len(pieces) - trail]
         if not (lead or trail) or not len(middle) or middle.max() >= GLUED_REST:
             continue
         for j in [*range(lead), *range(len(pieces) - trail, len(pieces))]:
-            removed[n].append(replace(_span_block(texts[n], pieces[j]), label=BOILERPLATE,
-                                      score=float(piece_scores[j]), via="glued"))
-        rest = (pieces[lead][0], pieces[len(pieces) - trail - 1][1])
-        kept[n][i] = replace(_span_block(texts[n], rest), score=kept[n][i].score)
+            removed[n].append((_span_block(texts[n], pieces[j]), float(piece_scores[j]), "glued"))
+        kept[n][i] = _span_block(texts[n], (pieces[lead][0], pieces[len(pieces) - trail - 1][1]))
         changed.add(n)
     return changed
 
@@ -277,12 +355,18 @@ def _span_block(text, span):
     return Block(text[span[0]:span[1]], span[0], span[1])
 
 
-def name_kinds(kept, removed, model):
-    """Every block in input order: kept ones as content, removed ones with their kind."""
-    kinds = model.kinds(removed)
-    labelled = [replace(b, kind=str(kind)) for b, kind in zip(removed, kinds)]
-    labelled += [replace(b, label=CONTENT, kind="body") for b in kept]
-    return sorted(labelled, key=lambda b: b.start)
+def name_kinds(kept, scores, removed, model):
+    """Per document, every unit in input order: kept ones as content, removed ones with
+    their kind (named for the whole batch at once)."""
+    kinds = iter(model.kinds([unit for document in removed for unit, _, _ in document]))
+    documents = []
+    for units, unit_scores, gone in zip(kept, scores, removed):
+        labelled = [Block(unit.text, unit.start, unit.end, BOILERPLATE, str(next(kinds)),
+                          score, rule) for unit, score, rule in gone]
+        labelled += [Block(unit.text, unit.start, unit.end, CONTENT, "body", score)
+                     for unit, score in zip(units, unit_scores.tolist())]
+        documents.append(sorted(labelled, key=lambda b: b.start))
+    return documents
 
 
 # ------------------------------------------------------- until stable
@@ -318,7 +402,7 @@ class _Work:
                            for low, high, source in self._stretches(block)]
             self.current = clean
             return False
-        self.settled.extend(self._in_source([replace(b, via="") for b in kept]))
+        self.settled.extend(self._in_source([replace(b, via="") if b.via else b for b in kept]))
         self.text = reflow_paragraphs(clean) if settings.reflow else clean
         return True
 
@@ -328,6 +412,8 @@ class _Work:
 
     def _in_source(self, blocks):
         """``blocks`` of ``current`` as blocks of the input: one per copied stretch."""
+        if self.current is self.source:
+            return blocks  # the first round cleans the input itself
         found = []
         for block in blocks:
             for low, high, source in self._stretches(block):

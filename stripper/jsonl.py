@@ -34,6 +34,8 @@ class StreamOptions:
     - ``on_error``: ``fail`` stops at a malformed line; ``skip`` drops it.
     - ``html``: the field holds HTML; extract its main text first.
     - ``max_record_bytes``: a longer line is refused (0: no limit).
+    - ``site_field``: the field naming a record's site (default: the host of
+      its ``url``), for site evidence; see :mod:`stripper.sitekeys`.
     """
 
     field: str = "text"
@@ -41,6 +43,7 @@ class StreamOptions:
     on_error: str = "fail"
     html: bool = False
     max_record_bytes: int = MAX_RECORD_BYTES
+    site_field: str = None
 
 
 @dataclass
@@ -74,12 +77,15 @@ def open_source(path):
 
 
 def clean_jsonl(source, sink, stripper, options=StreamOptions(), name="<stdin>", stats=None,
-                audit=None):
+                audit=None, evidence=None):
     """Clean ``options.field`` of every record of binary ``source`` into binary ``sink``.
 
     ``audit(line_number, cleaned)`` is called for every cleaned record,
-    for reports. Returns :class:`StreamStats`; raises :class:`InputError`
-    naming the line of a malformed record unless ``on_error="skip"``.
+    for reports. With ``evidence`` (:class:`stripper.sites.Evidence`
+    gathered beforehand, see :func:`record_prints`), each record is cleaned
+    with its site's evidence. Returns :class:`StreamStats`; raises
+    :class:`InputError` naming the line of a malformed record unless
+    ``on_error="skip"``.
     """
     stats = stats if stats is not None else StreamStats()
     records, chunk = _records(source, options, name, stats), []
@@ -88,17 +94,17 @@ def clean_jsonl(source, sink, stripper, options=StreamOptions(), name="<stdin>",
             record = next(records, None)
         except InputError:
             # The complete records before the bad line go out first.
-            _write_chunk(chunk, sink, stripper, options, stats, audit)
+            _write_chunk(chunk, sink, stripper, options, stats, audit, evidence)
             raise
         if record is None or len(chunk) == CHUNK:
-            _write_chunk(chunk, sink, stripper, options, stats, audit)
+            _write_chunk(chunk, sink, stripper, options, stats, audit, evidence)
             chunk = []
         if record is None:
             return stats
         chunk.append(record)
 
 
-def _records(source, options, name, stats):
+def _records(source, options, name, stats, warn=True):
     """``(line number, record)`` for each well-formed line; handle the rest."""
     limit = options.max_record_bytes
     for number, line in enumerate(_lines(source, name, limit), 1):
@@ -111,7 +117,8 @@ def _records(source, options, name, stats):
             message = f"{name}:{number}: {problem}"
             if options.on_error == "fail":
                 raise InputError(message) from None
-            log.warning("skipped %s", message)
+            if warn:
+                log.warning("skipped %s", message)
             stats.skipped.append(message)
             continue
         del line  # the record holds the text now: one copy is enough
@@ -174,17 +181,41 @@ def _decode_line(line, encoding):
         return str(content, encoding)
 
 
-def _write_chunk(chunk, sink, stripper, options, stats, audit):
+def record_prints(source, options=StreamOptions(), name="<stdin>"):
+    """``(site, PagePrints)`` of every record of ``source`` that names a site.
+
+    The gathering pass of site evidence: malformed lines are passed over
+    here (the cleaning pass reports them), and so are records without a site.
+    """
+    from .siteprints import page_prints
+    from .sitekeys import site_of_record
+    quiet = StreamOptions(**{**options.__dict__, "on_error": "skip"})
+    for _, record in _records(source, quiet, name, StreamStats(), warn=False):
+        site, text = site_of_record(record, options.site_field), record[options.field]
+        if site is not None and text is not None:
+            yield site, page_prints(_page_text(text, options))
+
+
+def _page_text(text, options):
+    if not options.html:
+        return text
+    from .html import extract_text
+    return extract_text(text)
+
+
+def _write_chunk(chunk, sink, stripper, options, stats, audit, evidence=None):
     """Clean a chunk's texts in one batch, then write each record (in order) and flush."""
     if not chunk:
         return
     # null values pass through untouched: there is nothing to clean
     present = [(n, r) for n, r in chunk if r[options.field] is not None]
-    texts = [r[options.field] for _, r in present]
-    if options.html:
-        from .html import extract_text
-        texts = [extract_text(text) for text in texts]
-    for (number, record), cleaned in zip(present, stripper.clean_documents(texts)):
+    texts = [_page_text(r[options.field], options) for _, r in present]
+    sites = None
+    if evidence is not None:
+        from .sitekeys import site_of_record
+        sites = [site_of_record(record, options.site_field) for _, record in present]
+    for (number, record), cleaned in zip(present, stripper.clean_documents(
+            texts, sites=sites, evidence=evidence)):
         record[options.field] = cleaned.text
         if options.meta:
             record["stripper"] = _meta(cleaned, stripper)

@@ -25,8 +25,10 @@ from .errors import OutputError
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".stripper.lock"
-#: Name prefix of the folders holding a run's report parts.
+#: Name prefix of the folders holding a run's report parts...
 PARTS_PREFIX = ".stripper-report."
+#: ...and its site evidence.
+SITES_PREFIX = ".stripper-sites."
 
 
 @contextmanager
@@ -101,11 +103,21 @@ def _release(path, descriptor):
         os.close(descriptor)
 
 
-@contextmanager
 def report_parts(outdir):
     """A working folder in ``outdir`` for the parts of a run's audit report, removed after."""
+    return working_folder(outdir, PARTS_PREFIX)
+
+
+def site_folder(outdir):
+    """A working folder in ``outdir`` for a run's site evidence, removed after."""
+    return working_folder(outdir, SITES_PREFIX)
+
+
+@contextmanager
+def working_folder(outdir, prefix):
+    """A hidden folder in ``outdir`` named ``prefix...``, removed when the block ends."""
     try:
-        directory = tempfile.mkdtemp(prefix=PARTS_PREFIX, dir=outdir)
+        directory = tempfile.mkdtemp(prefix=prefix, dir=outdir)
     except OSError as error:
         raise OutputError(f"{outdir}: cannot write ({error.strerror or error})") from None
     try:
@@ -115,13 +127,15 @@ def report_parts(outdir):
 
 
 def remove_leftovers(outdir, targets):
-    """Remove the temporary files of ``targets`` and the report parts a killed run left.
+    """Remove the temporary files of ``targets``, report parts and site evidence a killed
+    run left.
 
     Only under the lock: a live run's files look the same.
     """
     for stale in remove_stale_temporaries(targets):
         log.info("removed %s, left by an interrupted run", stale)
     for entry in os.scandir(outdir):
-        if entry.name.startswith(PARTS_PREFIX) and entry.is_dir(follow_symlinks=False):
+        if entry.name.startswith((PARTS_PREFIX, SITES_PREFIX)) \
+                and entry.is_dir(follow_symlinks=False):
             log.info("removed %s, left by an interrupted run", entry.path)
             shutil.rmtree(entry.path, ignore_errors=True)

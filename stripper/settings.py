@@ -20,13 +20,16 @@ KEEP_TARGETS = (0.99, 0.98, 0.97)
 CHUNK = 64
 #: A directory batch scores small files in groups of at most this many
 #: files or bytes of input.
-GROUP_FILES = 16
+GROUP_FILES = 64
 GROUP_BYTES = 1 << 20
 #: The largest text (a file, or one JSONL record's field) cleaned by
 #: default, in bytes of UTF-8. Cleaning needs a bounded multiple of it in
 #: memory (see README); larger inputs are refused with one line naming
 #: them. ``--max-record-bytes 0`` lifts the limit.
 MAX_RECORD_BYTES = 32 << 20
+#: Site evidence: the fingerprints a gathering pass holds in memory before it
+#: spills them to files in OUTDIR (a page's are about 1.5 KB).
+GATHER_MEMORY = 256 << 20
 #: How long a ``--scheduler`` address may take to answer, in seconds.
 SCHEDULER_TIMEOUT = 5
 
@@ -46,6 +49,9 @@ class Settings:
     - ``split_glued``: cut debris glued onto the edge of a reporting
       paragraph ("...the vote passed.Support us today"). Off by default:
       on held-out real pages the cuts took more reporting than debris.
+    - ``site_evidence``: clean pages of one site with what the site's other
+      pages show, where the caller names each page's site; False cleans
+      every page alone.
     - ``run_margin``: a unit scoring within this of the threshold goes
       when a neighbour goes, so runs of debris take their doubtful edges
       along; 0 decides every unit by the threshold alone; ``None`` uses
@@ -58,6 +64,7 @@ class Settings:
     reflow: bool = False
     split_glued: bool = False
     run_margin: float = None
+    site_evidence: bool = True
 
     def __post_init__(self):
         _check_fraction("threshold", self.threshold, allow_none=True)

@@ -918,3 +918,15 @@ class Gatherer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def gather_texts(pairs):
+    """Evidence from ``(site_key, text)`` pairs (pages without a site, key None, are left out)."""
+    from .siteprints import page_prints
+    return Evidence.gather((key, page_prints(text)) for key, text in pairs if key is not None)
+
+
+def load_profile(path):
+    """The :class:`Evidence` in the site profile file at ``path`` (``.gz`` read through)."""
+    from .textio import read_input
+    return Evidence.from_bytes(read_input(path, limit=0))

@@ -32,6 +32,7 @@ from .context import context_features
 from .modelfile import library_versions, save_model
 from .scoring import Model
 from .settings import DEFAULTS, KEEP_TARGETS
+from .sites import gather_texts
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ INNER_FOLDS = 5
 YARDSTICK = ("real-pages", "site-batches")
 #: The kinds of debris the "appeals" figure counts.
 APPEALS = ("donation", "membership")
+#: ...and the one of batch mode on site batches (issue 12 counts subscriptions too).
+SITE_APPEALS = ("donation", "membership", "subscription")
 #: Thresholds the held-out curve is measured at.
 THRESHOLDS = tuple(np.round(np.arange(0.30, 0.995, 0.01), 2))
 #: Publishers that appear under two names in the corpora (same newsroom, or
@@ -216,14 +219,35 @@ def _figures(data, masks):
                        for s in sorted({d.source for d in data.docs})}}
 
 
-def _clean_held_out(docs, fold_models, threshold):
+def _clean_held_out(docs, fold_models, threshold, sites=False):
+    """Every document's blocks, cleaned by the fold model that never saw it.
+
+    With ``sites``, documents that name their site are cleaned in batch
+    mode: each site's held-out pages (a site is never split across folds)
+    lend each other site evidence.
+    """
     labelled = [None] * len(docs)
     settings = replace(DEFAULTS, threshold=float(threshold))
     for model, numbers in fold_models:
-        cleaned = clean_documents([docs[n].text for n in numbers], model, settings)
+        texts = [docs[n].text for n in numbers]
+        keys = [docs[n].meta.get("site") or None for n in numbers]
+        gathered = gather_texts(zip(keys, texts)) if sites else None
+        evidence = [gathered.site(k) if k else None for k in keys] if sites else None
+        cleaned = clean_documents(texts, model, settings, evidence)
         for n, done in zip(numbers, cleaned):
             labelled[n] = done.blocks
     return labelled
+
+
+def site_batch_figures(data, docs, fold_models, threshold):
+    """Held-out figures on the pages that name their site: alone, and in batch mode."""
+    batched = lambda d: bool(d.meta.get("site"))  # noqa: E731
+    figures = {}
+    for mode, sites in (("per_page", False), ("batch", True)):
+        masks = block_masks(docs, _clean_held_out(docs, fold_models, threshold, sites))
+        figures[mode] = {"all": measure(data, masks, batched),
+                         "appeals": measure(data, masks, batched, kind=SITE_APPEALS)}
+    return figures
 
 
 def operating_points(curve, targets=KEEP_TARGETS):
@@ -250,6 +274,7 @@ def evaluate(docs, folds=FOLDS, spec=SPEC, rules=RULES):
     metrics = report(data, masks, pools={"yardstick": lambda d: d.source in YARDSTICK})
     metrics["pools"]["appeals"] = curve[default]["appeals"]
     return {"threshold": default, "operating_points": points, "metrics": metrics,
+            "sites": site_batch_figures(data, docs, fold_models, default),
             "curve": [{"threshold": float(t), "keep": m["yardstick"]["keep"],
                        "remove": m["yardstick"]["remove"],
                        "precision": m["yardstick"]["precision"],
@@ -281,6 +306,7 @@ def train(fixture_paths, output_dir, extra_paths=(), folds=FOLDS):
         "operating_points": result["operating_points"],
         "cv": {"method": f"GroupKFold({folds}) by publisher and site; figures on "
                          f"{', '.join(YARDSTICK)} held out",
-               "metrics": result["metrics"], "curve": result["curve"]},
+               "metrics": result["metrics"], "curve": result["curve"],
+               "sites": result["sites"]},
     })
     return save_model(output_dir, arrays, card)

@@ -13,9 +13,10 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-from .atomic import FullWriter, open_atomic
+from .atomic import FullWriter, open_atomic, sync_directories
 from .errors import ModelError, OutputError, StripperError
-from .jsonl import StreamOptions, StreamStats, audit_lines, clean_jsonl, open_source
+from .jsonl import (StreamOptions, StreamStats, audit_lines, clean_jsonl, open_source,
+                    record_prints)
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +25,16 @@ log = logging.getLogger(__name__)
 class FileJob:
     """One input file, its format (``text``, ``html``, ``jsonl``) and its output.
 
-    ``name`` is the input path as shown in messages and in the report.
+    ``name`` is the input path as shown in messages and in the report;
+    ``site`` the site its page belongs to (:mod:`stripper.sitekeys`), for
+    site evidence (a JSONL file's records name their own).
     """
 
     source: str
     target: str
     kind: str
     name: str
+    site: str = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class Task:
     and workers can cache a Stripper by them. ``fragment`` is this task's
     part of the audit report, if one was asked for (``N.jsonl``, N its
     place in the plan). ``attempt`` counts the tries after a worker died.
+    ``gather``: read the files for site evidence only (their fingerprints
+    come back in :attr:`FileResult.prints`; nothing is written).
+    ``evidence``: the file holding the site evidence to clean with.
     """
 
     index: int
@@ -51,6 +58,8 @@ class Task:
     stream: StreamOptions
     fragment: str = None
     attempt: int = 0
+    gather: bool = False
+    evidence: str = None
 
     def retries(self):
         """Each file of this task as a task of its own, for another try after a worker died.
@@ -73,6 +82,7 @@ class FileResult:
     chars_removed: int = 0
     error: str = None
     skipped_lines: list = field(default_factory=list)
+    prints: list = field(default_factory=list)  # (site, PagePrints bytes) when gathering
 
 
 def option_key(options):
@@ -125,6 +135,8 @@ def clean_task(task):
     file: it stops the run.
     """
     try:
+        if task.gather:
+            return [_guarded(job, _gather_file, job, task.stream) for job in task.files]
         if task.files[0].kind == "jsonl":
             return [_guarded(task.files[0], _clean_jsonl_file, task)]
         return _clean_page_files(task)
@@ -155,6 +167,36 @@ def _guarded(job, action, *args):
     return FileResult(job.name, error=reason)
 
 
+def _gather_file(job, stream):
+    """What ``job``'s page (or JSONL records) gives to site evidence."""
+    if job.kind == "jsonl":
+        with open_source(job.source) as source:
+            prints = [(site, page.to_bytes())
+                      for site, page in record_prints(source, stream, job.name)]
+    elif job.site is None:
+        prints = []
+    else:
+        from .siteprints import page_prints
+        prints = [(job.site, page_prints(_read_page(job, stream)).to_bytes())]
+    return FileResult(job.name, prints=prints)
+
+
+_EVIDENCE = {}
+_EVIDENCE_LOCK = threading.Lock()
+
+
+def worker_evidence(path):
+    """The site evidence in the file at ``path`` (None: none), loaded once per process."""
+    if path is None:
+        return None
+    with _EVIDENCE_LOCK:
+        if path not in _EVIDENCE:
+            from .sites import load_profile
+            _EVIDENCE.clear()  # one batch's evidence at a time
+            _EVIDENCE[path] = load_profile(path)
+        return _EVIDENCE[path]
+
+
 def _clean_jsonl_file(task):
     job, stats = task.files[0], StreamStats()
     try:
@@ -162,7 +204,8 @@ def _clean_jsonl_file(task):
                 _fragment(task) as part:
             clean_jsonl(source, sink, worker_stripper(task.options), task.stream, job.name,
                         stats, audit=lambda number, cleaned: part.write(
-                            audit_lines(job.name, number, cleaned)))
+                            audit_lines(job.name, number, cleaned)),
+                        evidence=worker_evidence(task.evidence))
     except BaseException:
         _discard_fragment(task)  # the file wrote no output, so it removed nothing
         raise
@@ -184,6 +227,7 @@ def _clean_page_files(task):
             if not isinstance(cleaned, FileResult):
                 cleaned = _guarded(job, _write_clean, job, cleaned, part)
             results[job] = cleaned
+    sync_directories(job.target for job, _ in readable)
     return [results[job] for job in task.files]
 
 
@@ -193,14 +237,18 @@ def _clean_group(task, readable):
     Cleaning one by one finds the file at fault, so only that file fails.
     """
     stripper = worker_stripper(task.options)
+    evidence = worker_evidence(task.evidence)
+    sites = [job.site for job, _ in readable] if evidence is not None else None
     try:
-        return stripper.clean_documents([text for _, text in readable])
+        return stripper.clean_documents([text for _, text in readable], sites=sites,
+                                        evidence=evidence)
     except ModelError:
         raise
     except Exception:
         log.warning("a batch of %d files failed; cleaning them one by one", len(readable))
-    return [_guarded(job, lambda text: stripper.clean_documents([text])[0], text)
-            for job, text in readable]
+    return [_guarded(job, lambda text, site: stripper.clean_documents(
+        [text], sites=None if sites is None else [site], evidence=evidence)[0], text, job.site)
+        for job, text in readable]
 
 
 def _read_page(job, stream):
@@ -210,7 +258,7 @@ def _read_page(job, stream):
 
 
 def _write_clean(job, cleaned, report):
-    with open_atomic(job.target) as sink:
+    with open_atomic(job.target, sync_directory=False) as sink:
         sink.write(cleaned.text.encode("utf-8", "replace"))
     report.write(audit_lines(job.name, None, cleaned))
     return FileResult(job.name, 1, len(cleaned.removed), cleaned.chars_removed)

@@ -646,7 +646,7 @@ def test_random_kills_then_resume_give_the_uninterrupted_bytes(corpus, reference
 
 #: Records of the long JSONL file that keeps the first run busy (~2 s, so
 #: that it is still running when the second run has started up).
-BUSY_RECORDS = 200
+BUSY_RECORDS = 3000  # about 2 s to clean: long enough for a second run to meet it
 
 
 @pytest.fixture(scope="module")

@@ -88,11 +88,23 @@ def test_cli_on_files_as_text_gives_each_clean_with_its_own_line_break(
         text_output(Cleaned("", text, []), several=True) for text in expected[:40])
 
 
-def test_directory_batch_on_two_workers_gives_what_clean_gives(tmp_path, parity_texts, expected):
+def test_directory_batch_without_sites_gives_what_clean_gives(tmp_path, parity_texts,
+                                                               expected):
     paths = write_texts(tmp_path / "in", parity_texts)
-    clean_tree([tmp_path / "in"], tmp_path / "out", jobs=2)
+    clean_tree([tmp_path / "in"], tmp_path / "out", jobs=2, site_evidence=False)
     written = [(tmp_path / "out" / path.name).read_bytes().decode("utf-8") for path in paths]
     assert written == expected
+
+
+def test_directory_batch_gives_what_the_batch_call_gives_for_its_groups(tmp_path,
+                                                                         parity_texts):
+    from stripper.sitekeys import site_of_path
+    paths = write_texts(tmp_path / "in", parity_texts)
+    clean_tree([tmp_path / "in"], tmp_path / "out", jobs=2)
+    group = site_of_path(tmp_path / "in", "a.txt")  # files directly in it: one group
+    batch = Stripper().clean_documents(parity_texts, sites=[group] * len(parity_texts))
+    written = [(tmp_path / "out" / path.name).read_bytes().decode("utf-8") for path in paths]
+    assert written == [done.text for done in batch]
 
 
 def test_jsonl_stream_gives_what_clean_gives(runner, parity_texts, expected):
@@ -133,9 +145,9 @@ def test_every_surface_calls_the_one_cleaning_path(monkeypatch, runner, tmp_path
     import stripper.api
     real = stripper.api.clean_documents
 
-    def marked(texts, model, settings):
+    def marked(texts, model, settings, sites=None):
         return [Cleaned(done.source, done.text + "[one path]", done.blocks)
-                for done in real(texts, model, settings)]
+                for done in real(texts, model, settings, sites)]
     monkeypatch.setattr(stripper.api, "clean_documents", marked)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(ARTICLE, encoding="utf-8")

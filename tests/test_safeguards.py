@@ -210,7 +210,7 @@ def linked(tmp_path):
 
 def walked(source, follow):
     summary = Summary()
-    names = sorted(str(relative) for _, relative in _walk([source], follow, summary))
+    names = sorted(str(relative) for _, relative, _ in _walk([source], follow, summary))
     return names, summary.symlinks
 
 
