@@ -89,8 +89,8 @@ def run(plan, rng, quick=False):
     results["heldout"] = held_out(peers)
     results.update(real_pages(plan, stripper, peers))
     results.update(speed_section(corpus, plan, rng, stripper, peers))
-    # Site batches: a section the site-evidence work will fill (see report.site_batches).
-    results["sites"] = None
+    from .sites import site_section
+    results["sites"] = site_section(SHARED_DATA, stripper)
     results["environment"]["load_average_end"] = os.getloadavg()
     results["environment"]["changed_during_run"] = sorted(
         name for name, stamp in source_times().items() if sources.get(name) != stamp)

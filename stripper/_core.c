@@ -1657,6 +1657,85 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------- character classes */
+
+PyDoc_STRVAR(char_classes_doc,
+"char_classes(texts, head, tail)\n"
+"--\n\n"
+"For each str, how many of its code points are letters, capitals and digits\n"
+"(str.isalpha, str.isupper, str.isdigit of each), counting only its first\n"
+"head and last tail code points when it is longer than head + tail: a\n"
+"bytearray of int64 [n, 3]. See stripper.native.char_classes.");
+
+/* Counts one range of a str's code points into counts[0..2]. */
+static void
+count_classes(int kind, const void *data, Py_ssize_t from, Py_ssize_t to,
+              int64_t *counts)
+{
+    Py_ssize_t i;
+    for (i = from; i < to; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 128) { /* ASCII: the common case, without the Unicode tables */
+            counts[0] += (c | 32) >= 'a' && (c | 32) <= 'z';
+            counts[1] += c >= 'A' && c <= 'Z';
+            counts[2] += c >= '0' && c <= '9';
+            continue;
+        }
+        counts[0] += Py_UNICODE_ISALPHA(c) != 0;
+        counts[1] += Py_UNICODE_ISUPPER(c) != 0;
+        counts[2] += Py_UNICODE_ISDIGIT(c) != 0;
+    }
+}
+
+static PyObject *
+core_char_classes(PyObject *self, PyObject *args)
+{
+    PyObject *seq, *tuple, *out;
+    Py_ssize_t n, r, head, tail;
+    int64_t *counts;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Onn:char_classes", &seq, &head, &tail))
+        return NULL;
+    if (head < 0 || tail < 0) {
+        PyErr_SetString(PyExc_ValueError, "head and tail must not be negative");
+        return NULL;
+    }
+    tuple = PySequence_Tuple(seq);
+    if (!tuple)
+        return NULL;
+    n = PyTuple_GET_SIZE(tuple);
+    out = PyByteArray_FromStringAndSize(NULL, n * 3 * (Py_ssize_t)sizeof(int64_t));
+    if (!out) {
+        Py_DECREF(tuple);
+        return NULL;
+    }
+    counts = (int64_t *)PyByteArray_AS_STRING(out);
+    memset(counts, 0, (size_t)n * 3 * sizeof(int64_t));
+    for (r = 0; r < n; r++) {
+        PyObject *text = PyTuple_GET_ITEM(tuple, r);
+        Py_ssize_t length;
+        int kind;
+        const void *data;
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "texts[%zd] is not str", r);
+            Py_DECREF(tuple);
+            Py_DECREF(out);
+            return NULL;
+        }
+        length = PyUnicode_GET_LENGTH(text);
+        kind = PyUnicode_KIND(text);
+        data = PyUnicode_DATA(text);
+        if (length > head + tail) { /* the head and the tail, as the model reads them */
+            count_classes(kind, data, 0, head, counts + 3 * r);
+            count_classes(kind, data, length - tail, length, counts + 3 * r);
+        } else {
+            count_classes(kind, data, 0, length, counts + 3 * r);
+        }
+    }
+    Py_DECREF(tuple);
+    return out;
+}
+
 /* ---------------------------------------------------------------- module */
 
 static PyMethodDef core_methods[] = {
@@ -1669,6 +1748,7 @@ static PyMethodDef core_methods[] = {
     {"span_prints", core_span_prints, METH_VARARGS, span_prints_doc},
     {"piece_spans", core_piece_spans, METH_VARARGS, piece_spans_doc},
     {"shingle_sketch", core_shingle_sketch, METH_VARARGS, shingle_sketch_doc},
+    {"char_classes", core_char_classes, METH_VARARGS, char_classes_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,7 @@ from .paths import InputTrees
 from .settings import GATHER_MEMORY, GROUP_BYTES, GROUP_FILES
 from .sitekeys import site_of_path
 from .textio import GZIP_SUFFIX, format_of
-from .workers import FileJob, Task, clean_task, one_thread, option_key
+from .workers import FileJob, Task, clean_task, option_key
 
 log = logging.getLogger(__name__)
 
@@ -437,8 +437,7 @@ def _run(tasks, jobs, scheduler):
         return
     jobs = min(jobs or default_jobs(), len(tasks))
     if jobs == 1:
-        with one_thread():
-            yield from map(clean_task, tasks)
+        yield from map(clean_task, tasks)
         return
     from .pool import run_in_pool
     yield from run_in_pool(tasks, jobs)

@@ -4,7 +4,7 @@ Appeals come in runs, and a line like "Remind me later." only means
 something next to one. The context model is a small gradient-boosted
 ensemble over each unit's own score, the scores of ``window`` neighbours
 either side, its document's mean score, and six plain numbers of the
-unit's own shape (:func:`stripper.features.unit_numbers`). Features are computed for a
+unit's own shape (:func:`stripper.features.shape_numbers`). Features are computed for a
 whole batch at once (units of a document contiguous, in order), so a
 million units cost one pass of array operations.
 """

@@ -105,42 +105,36 @@ def prepared(text):
     return text.lower()
 
 
-def unit_numbers(text):
-    """Six plain numbers of a unit's shape (see :data:`NUMBER_NAMES`).
+def shape_numbers(texts):
+    """Six plain numbers of each unit's shape, as float64 ``[n, 6]`` (see :data:`NUMBER_NAMES`).
 
     Its length (log), whether it ends a sentence, its share of
     second-person words, whether it names an amount of money, and its
-    share of capitals and of digits among its letters.
+    share of capitals and of digits among its letters (counted by the
+    compiled core in one pass over the batch). Like the n-grams, they read
+    a long unit's head and tail only.
     """
-    head = text if len(text) <= TEXT_HEAD + TEXT_TAIL else \
-        text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
-    words = WORD.findall(head.lower())
-    letters, capitals, digits = _character_classes(head)
-    letters = letters or 1
-    return (math.log1p(len(text)) / 10,
-            float(bool(TERMINAL.search(head.rstrip()[-TERMINAL_TAIL:]))),
-            min(1.0, 5 * sum(map(SECOND_PERSON.__contains__, words)) / max(len(words), 1)),
-            float(bool(MONEY.search(head))),
-            capitals / letters,
-            min(1.0, digits / letters))
+    texts = list(texts)
+    classes = native.char_classes(texts, TEXT_HEAD, TEXT_TAIL)
+    numbers = np.empty((len(texts), len(NUMBER_NAMES)), dtype=np.float64)
+    for row, (text, (letters, capitals, digits)) in enumerate(zip(texts, classes.tolist())):
+        head = text if len(text) <= TEXT_HEAD + TEXT_TAIL else \
+            text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
+        words = WORD.findall(head.lower())
+        letters = letters or 1
+        numbers[row] = (math.log1p(len(text)) / 10,
+                        float(bool(TERMINAL.search(head.rstrip()[-TERMINAL_TAIL:]))),
+                        min(1.0, 5 * sum(map(SECOND_PERSON.__contains__, words))
+                            / max(len(words), 1)),
+                        float(bool(MONEY.search(head))),
+                        capitals / letters,
+                        min(1.0, digits / letters))
+    return numbers
 
 
-_UPPER = bytes(range(ord("A"), ord("Z") + 1))
-_LOWER = _UPPER.lower()
-_DIGITS = b"0123456789"
-
-
-def _character_classes(text):
-    """How many letters, capitals and digits ``text`` holds (``str.isalpha`` etc.)."""
-    if text.isascii():
-        # Deleting a class of bytes and measuring what went runs at C speed.
-        data = text.encode("ascii")
-        capitals = len(data) - len(data.translate(None, _UPPER))
-        lower = len(data) - len(data.translate(None, _LOWER))
-        return capitals + lower, capitals, len(data) - len(data.translate(None, _DIGITS))
-    # map() with str's own methods counts at C speed, unlike a generator
-    return (sum(map(str.isalpha, text)), sum(map(str.isupper, text)),
-            sum(map(str.isdigit, text)))
+def unit_numbers(text):
+    """:func:`shape_numbers` of one unit, as a tuple."""
+    return tuple(shape_numbers([text])[0].tolist())
 
 
 def smooth_idf(indices, rows, columns):

@@ -327,6 +327,27 @@ def split_lines(text, *, use_core=None):
     return _spans(_LINE, text)
 
 
+def char_classes(texts, head, tail, *, use_core=None):
+    """How many letters, capitals and digits each text holds, as int64 ``[n, 3]``.
+
+    Each code point counts as ``str.isalpha``, ``str.isupper`` and
+    ``str.isdigit`` say; a text longer than ``head + tail`` counts only its
+    first ``head`` and last ``tail`` code points.
+    """
+    texts = list(texts)
+    if _use_core(use_core):
+        return np.frombuffer(_core.char_classes(texts, int(head), int(tail)),
+                             np.int64).reshape(-1, 3)
+    counts = np.zeros((len(texts), 3), dtype=np.int64)
+    for row, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{row}] is not str")
+        part = text[:head] + text[len(text) - tail:] if len(text) > head + tail else text
+        counts[row] = (sum(map(str.isalpha, part)), sum(map(str.isupper, part)),
+                       sum(map(str.isdigit, part)))
+    return counts
+
+
 # ------------------------------------------------------------- site prints
 #
 # For :mod:`stripper.siteprints`: the prints of a whole page in a few calls

@@ -32,7 +32,7 @@ from multiprocessing.connection import wait
 
 from .atomic import remove_stale_temporaries
 from .errors import ModelError
-from .workers import clean_task, failed_results, one_thread, worker_stripper
+from .workers import clean_task, failed_results, worker_stripper
 
 #: prctl(2) option: the signal a process gets when its parent ends.
 PR_SET_PDEATHSIG = 1
@@ -208,7 +208,6 @@ def serve(connection, options, parent):
     run. Ends when told to (``None``), or when the run is gone.
     """
     _bind_to_run(parent)
-    one_thread()
     try:
         worker_stripper(options)
     except ModelError:

@@ -13,7 +13,7 @@ from . import native
 from .blocks import splitter
 from .context import context_scores
 from .errors import ModelError, OptionError
-from .features import NUMBER_NAMES, NgramSpec, sigmoid, unit_numbers
+from .features import NUMBER_NAMES, NgramSpec, shape_numbers, sigmoid
 
 
 class Model:
@@ -82,10 +82,11 @@ class Model:
         missing = list(dict.fromkeys(text for text in texts if text not in memo))
         if missing:
             memo.update(zip(missing, zip(self.scores_alone_of(missing),
-                                         map(unit_numbers, missing))))
+                                         shape_numbers(missing))))
         alone = np.fromiter((memo[text][0] for text in texts), dtype=np.float64,
                             count=len(texts))
-        numbers = np.array([memo[text][1] for text in texts], dtype=np.float64)
+        numbers = np.array([memo[text][1] for text in texts], dtype=np.float64).reshape(
+            len(texts), len(NUMBER_NAMES))
         doc = np.repeat(np.arange(len(documents)), [len(units) for units in documents])
         scores = context_scores(self.rounds, alone, doc, self.window, self.context_features,
                                 numbers)

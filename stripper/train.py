@@ -25,7 +25,7 @@ from . import native
 from .core import clean_documents
 from .corpus import corpus_digest, load_fixtures, load_json_corpus
 from .evaluate import block_masks, label_blocks, measure, report
-from .features import NgramSpec, sigmoid, smooth_idf, unit_numbers
+from .features import NgramSpec, shape_numbers, sigmoid, smooth_idf
 from .labels import BOILERPLATE_KINDS, LABELS
 from .blocks import splitter
 from .context import context_features
@@ -97,7 +97,7 @@ def fit_model(data, rows, spec=SPEC, rules=RULES):
     y, groups, doc = data.y[rows], data.groups[rows], data.doc_of_row[rows]
     arrays = _prefixed("unit", _fit_linear(counts, y, unit_ngrams, UNIT_C, "balanced"))
     first = _out_of_fold(counts, y, groups, unit_ngrams)
-    numbers = np.array([unit_numbers(text) for text in texts], dtype=np.float64)
+    numbers = shape_numbers(texts)
     arrays.update(_fit_context(first, y, doc, spec["context"], numbers))
     kinds, kind_arrays = _fit_kinds(data, rows, NgramSpec.from_card(spec["kind_ngrams"]))
     arrays.update(_prefixed("kind", kind_arrays))

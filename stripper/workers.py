@@ -117,16 +117,6 @@ def model_loads():
     return len(_LOADS)
 
 
-def one_thread():
-    """Limit native thread pools (OpenMP, BLAS) to one thread, until restored.
-
-    Worker processes already share out the cores; native threads on top of
-    them fight over the same cores and make scoring several times slower.
-    """
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=1)
-
-
 def clean_task(task):
     """Clean the files of ``task``: a list of :class:`FileResult`, never an exception.
 

@@ -26,6 +26,13 @@ EXAMPLE_INPUT = DATA_DIR / "example-appeal.txt"
 EXAMPLE_EXPECTED = DATA_DIR / "example-appeal.expected.txt"
 
 
+def one_line_error(result, code=1):
+    """Did a CliRunner result fail with ``code`` and exactly one ``Error:`` line, no traceback?"""
+    lines = result.stderr.strip().splitlines()
+    return (result.exit_code == code and len(lines) == 1 and lines[0].startswith("Error:")
+            and "Traceback" not in result.stderr)
+
+
 def read_exact(path):
     """A file's text with its line endings untouched."""
     return Path(path).read_bytes().decode("utf-8")

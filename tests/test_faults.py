@@ -542,17 +542,25 @@ def report_args(report):
     return ("--report", report)
 
 
-@pytest.fixture(scope="module")
-def sigterm_run(corpus, tmp_path_factory):
-    """A -j 2 batch with --report, sent SIGTERM a quarter of the way through."""
-    root = tmp_path_factory.mktemp("sigterm")
+def interrupted(corpus, root, which):
+    """A -j 2 batch with --report into ``root``, sent ``which`` a quarter of the way through.
+
+    Returns the run, its end, the seconds it took to end, its OUTDIR and report.
+    """
     out, report = root / "out", root / "report" / "removed.jsonl"
     started = start_batch(corpus, out, *report_args(report))
     wait_mid_run(started, out, CORPUS_FILES // 4)
     sent = time.monotonic()
-    started.signal(signal.SIGTERM)
+    started.signal(which)
     done = started.finish(timeout=30)
-    took = time.monotonic() - sent
+    return started, done, time.monotonic() - sent, out, report
+
+
+@pytest.fixture(scope="module")
+def sigterm_run(corpus, tmp_path_factory):
+    """A -j 2 batch with --report, sent SIGTERM a quarter of the way through."""
+    started, done, took, out, report = interrupted(corpus, tmp_path_factory.mktemp("sigterm"),
+                                                   signal.SIGTERM)
     left = kit.survivors(started.tag, grace=2)
     kit.kill_tagged(started.tag)
     return done, took, left, leftovers(out, report.parent)
@@ -581,12 +589,8 @@ def test_sigterm_leaves_no_live_workers(sigterm_run):
 @pytest.fixture(scope="module")
 def sigkill_run(corpus, tmp_path_factory):
     """SIGKILL of a batch's main process, then (its orphans ended) the same run with --resume."""
-    root = tmp_path_factory.mktemp("sigkill")
-    out, report = root / "out", root / "report" / "removed.jsonl"
-    started = start_batch(corpus, out, *report_args(report))
-    wait_mid_run(started, out, CORPUS_FILES // 4)
-    started.signal(signal.SIGKILL)
-    started.finish(timeout=30)
+    started, _, _, out, report = interrupted(corpus, tmp_path_factory.mktemp("sigkill"),
+                                             signal.SIGKILL)
     alive = kit.survivors(started.tag, grace=3)
     kit.kill_tagged(started.tag)  # so that --resume below is judged on its own
     resumed = run_cli("clean", corpus, "-o", out, "-j", "2", "--resume", *report_args(report))

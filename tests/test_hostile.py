@@ -30,6 +30,8 @@ from stripper.cli import main
 from stripper.errors import InputError
 from stripper.textio import decode, read_text
 
+from conftest import one_line_error
+
 #: Reporting in several languages, written for these tests.
 FRENCH = ("Le conseil municipal a voté mercredi soir le budget de l'année prochaine, après "
           "un débat très animé. Les élus de l'opposition ont dénoncé une hausse des impôts "
@@ -42,12 +44,6 @@ ENGLISH = ("The council approved the budget on Tuesday by nine votes to four.\n\
            "by half an hour.\n\n"
            "Support our journalism today. Donate now.\n")
 
-
-def one_line_error(result, code=1):
-    """Did the command fail with ``code`` and exactly one ``Error:`` line?"""
-    lines = result.stderr.strip().splitlines()
-    return (result.exit_code == code and len(lines) == 1 and lines[0].startswith("Error:")
-            and "Traceback" not in result.stderr)
 
 
 def clean_file(runner, path, *options):

@@ -22,7 +22,7 @@ from stripper.commands import text_output
 from stripper.core import Cleaned
 from stripper.corpus import load_fixtures, load_json_corpus
 
-from conftest import REPO_ROOT, SHARED_DIR
+from conftest import REPO_ROOT, SHARED_DIR, one_line_error
 
 ARTICLE = ("Bus depot to move out of the centre\n"
            "The transport authority will move its bus depot to the ring road in 2027, "
@@ -37,11 +37,6 @@ PAGE = ("<!DOCTYPE html>\n<html><head><title>Depot</title></head><body><article>
         "Thursday.</p><p>Around 300 homes are planned on the old site, the board said, and "
         "a school.</p></article></body></html>\n")
 
-
-def one_line_error(result, code=1):
-    lines = result.stderr.strip().splitlines()
-    return (result.exit_code == code and len(lines) == 1 and lines[0].startswith("Error:")
-            and "Traceback" not in result.stderr)
 
 
 def corpus_texts(shared_dir=None):
