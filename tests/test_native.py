@@ -669,3 +669,24 @@ def test_site_prints_on_the_corpus():
         core = native.span_prints(text.casefold(), spans, len(spans), *SEEDS, use_core=True)
         twin = native.span_prints(text.casefold(), spans, len(spans), *SEEDS, use_core=False)
         assert_same(core[:6], twin[:6])
+
+
+# --------------------------------------------------------- character classes
+
+def test_char_classes_count_as_str_does_for_every_code_point():
+    texts = [chr(c) for c in range(0x110000)]
+    counts = native.char_classes(texts, 1200, 300, use_core=True)
+    expected = np.array([(t.isalpha(), t.isupper(), t.isdigit()) for t in texts], np.int64)
+    assert (counts == expected).all()
+
+
+@given(st.lists(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF)),
+                max_size=6), st.integers(0, 9), st.integers(0, 9))
+def test_char_classes_core_equals_twin(texts, head, tail):
+    assert (native.char_classes(texts, head, tail, use_core=True)
+            == native.char_classes(texts, head, tail, use_core=False)).all()
+
+
+def test_char_classes_read_only_the_head_and_tail_of_a_long_text():
+    text = "AB" + "x" * 100 + "9C"
+    assert native.char_classes([text], 2, 2).tolist() == [[3, 3, 1]]  # "AB" and "9C"
