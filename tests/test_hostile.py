@@ -372,7 +372,7 @@ def test_interrupted_write_leaves_no_temp_file(runner, tmp_path, article, failin
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_stdout_on_a_full_disk_is_one_line_error(article):
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "stripper", "clean", str(article)],
+        done = subprocess.run([sys.executable, "-I", "-m", "stripper", "clean", str(article)],
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1 and "No space left" in lines[0]
@@ -475,7 +475,7 @@ def test_context_features_run_in_linear_time():
 # --- determinism ----------------------------------------------------------
 
 def run_cli(*args, cwd=None):
-    done = subprocess.run([sys.executable, "-m", "stripper", *args], capture_output=True,
+    done = subprocess.run([sys.executable, "-I", "-m", "stripper", *args], capture_output=True,
                           timeout=600, cwd=cwd)
     assert done.returncode == 0, done.stderr
     return done.stdout

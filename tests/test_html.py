@@ -73,6 +73,6 @@ def test_jsonl_html_field_is_extracted_then_cleaned(default_stripper):
 def test_trafilatura_is_not_imported_without_html():
     code = ("import sys, stripper, stripper.cli, stripper.batch, stripper.jsonl, "
             "stripper.html; print('trafilatura' in sys.modules)")
-    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    imported = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
                               check=True).stdout.strip()
     assert imported == "False"

@@ -262,7 +262,7 @@ def test_dead_scheduler_is_named_within_seconds(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(ARTICLE)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "stripper", "clean", str(tmp_path / "in"),
+    done = subprocess.run([sys.executable, "-I", "-m", "stripper", "clean", str(tmp_path / "in"),
                            "-o", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"],
                           capture_output=True, text=True, timeout=120)
     lines = done.stderr.strip().splitlines()
