@@ -47,7 +47,9 @@ class FullWriter(io.BufferedIOBase):
     def __init__(self, raw):
         super().__init__()
         self.raw = raw
-        self._pending = bytearray()
+        # Gathered pieces as immutable bytes, never a bytearray: a view of a
+        # bytearray (the one a write is passed) forbids resizing it while alive.
+        self._pending, self._pending_size = [], 0
         self._written = 0
 
     def writable(self):
@@ -55,27 +57,28 @@ class FullWriter(io.BufferedIOBase):
 
     def write(self, data):
         """Store ``data`` (gathered, or at once if it is large). Returns its size in bytes."""
-        if not isinstance(data, (bytes, bytearray)):
-            data = memoryview(data).cast("B")
+        data = bytes(data) if not isinstance(data, bytes) else data
         if len(data) >= WRITE_BUFFER:
             self.flush()
             self._write_out(data)
         else:
-            self._pending += data
-            if len(self._pending) >= WRITE_BUFFER:
+            self._pending.append(data)
+            self._pending_size += len(data)
+            if self._pending_size >= WRITE_BUFFER:
                 self.flush()
         return len(data)
 
     def flush(self):
         """Write out every gathered byte (``OSError`` if the system cannot store them)."""
         if self._pending:
-            self._write_out(self._pending)
-            self._pending.clear()
+            gathered = b"".join(self._pending)
+            self._pending, self._pending_size = [], 0
+            self._write_out(gathered)
 
     def close(self):
         # What was never flushed is dropped: flush() is the commit, and a
         # sink abandoned after an error must not write on when collected.
-        self._pending.clear()
+        self._pending, self._pending_size = [], 0
         super().close()
 
     def _write_out(self, data):
@@ -90,7 +93,7 @@ class FullWriter(io.BufferedIOBase):
         self._written += len(data)
 
     def tell(self):
-        return self._written + len(self._pending)
+        return self._written + self._pending_size
 
 
 def stream_writer(stream):
