@@ -38,7 +38,7 @@ GROUPS = (
                    r"|stripper/features\.py:(decision|weights)$"
                    r"|stripper/scoring\.py:(scores_alone|scores_alone_of|kinds)$"
                    r"|_core\.(linear_decision|tfidf_weights|sparse_dot)"),
-    ("shape numbers", r"stripper/features\.py:unit_numbers$"),
+    ("shape numbers", r"stripper/features\.py:(shape_numbers|unit_numbers)$"),
     ("context trees", r"stripper/context\.py:|stripper/native\.py:tree_predict$"
                       r"|_core\.tree_predict"),
     ("rendering", r"stripper/render\.py:"

@@ -109,6 +109,7 @@ def throughput(corpus, stripper, peers, workdir, repeats):
         peer.run(prepared[0])  # imports and lazy set-up outside the clock
     stripper.clean(texts[0])  # the model loaded outside the clock
     systems["stripper CLI batch"] = cli_batch(texts, workdir)
+    systems["stripper CLI batch, site evidence (default)"] = cli_batch(texts, workdir, True)
     best = race(systems, repeats)
     size = text_bytes(texts)
     return {name: {**rate(len(texts), size, found["cpu"], found["wall"]),
@@ -178,21 +179,25 @@ def write_corpus(texts, directory):
     return directory
 
 
-def cli_batch(texts, workdir):
+def cli_batch(texts, workdir, sites=False):
     """A measurement of ``stripper clean DIR -o OUT -j 1`` over ``texts`` written as files.
 
-    Each run writes into a fresh OUT (a directory run skips or refuses
-    outputs already there), named in the measurement so its files can be
-    compared with ``clean_many``'s texts.
+    Without ``sites`` the run is ``--no-sites``: the same work as
+    ``clean_many`` (each page alone), so the two compare. With it, the
+    default: a gathering pass, then every page cleaned with site evidence
+    (all files in one folder are one group). Each run writes into a fresh
+    OUT (a directory run skips or refuses outputs already there), named in
+    the measurement so its files can be compared with ``clean_many``'s texts.
     """
     source = write_corpus(texts, Path(workdir) / "batch-in")
     runs = []
+    flags = [] if sites else ["--no-sites"]
 
     def measure():
-        outdir = Path(workdir) / f"batch-out-{len(runs)}"
+        outdir = Path(workdir) / f"batch-out-{'sites-' if sites else ''}{len(runs)}"
         runs.append(outdir)
         return {**run_child([*stripper_command(), "clean", str(source), "-o", str(outdir),
-                             "-j", "1"]), "outdir": str(outdir)}
+                             "-j", "1", *flags]), "outdir": str(outdir)}
     return measure
 
 
