@@ -33,7 +33,6 @@ wy was wam wasz wasza ty ciebie tobie
 u uw jij je jou jouw jullie
 """.split())
 
-WORD = re.compile(r"\w+(?:['’]\w+)?")
 MONEY = re.compile(r"[$€£₽₴¥]\s?\d|\d\s?(?:€|\$|£|₽|₴|zł|kr|EUR|USD|руб|грн)", re.IGNORECASE)
 TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 #: The closing punctuation of a unit is looked for in its last characters.
@@ -115,21 +114,37 @@ def shape_numbers(texts):
     a long unit's head and tail only.
     """
     texts = list(texts)
-    classes = native.char_classes(texts, TEXT_HEAD, TEXT_TAIL)
+    heads = [text if len(text) <= TEXT_HEAD + TEXT_TAIL else
+             text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:] for text in texts]
+    letters, capitals, digits = native.char_classes(texts, TEXT_HEAD, TEXT_TAIL).T
+    letters = np.maximum(letters, 1)
+    words, second = native.word_counts([head.lower() for head in heads], SECOND_PERSON).T
     numbers = np.empty((len(texts), len(NUMBER_NAMES)), dtype=np.float64)
-    for row, (text, (letters, capitals, digits)) in enumerate(zip(texts, classes.tolist())):
-        head = text if len(text) <= TEXT_HEAD + TEXT_TAIL else \
-            text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
-        words = WORD.findall(head.lower())
-        letters = letters or 1
-        numbers[row] = (math.log1p(len(text)) / 10,
-                        float(bool(TERMINAL.search(head.rstrip()[-TERMINAL_TAIL:]))),
-                        min(1.0, 5 * sum(map(SECOND_PERSON.__contains__, words))
-                            / max(len(words), 1)),
-                        float(bool(MONEY.search(head))),
-                        capitals / letters,
-                        min(1.0, digits / letters))
+    numbers[:, 0] = [math.log1p(len(text)) / 10 for text in texts]
+    numbers[:, 1] = [bool(TERMINAL.search(head.rstrip()[-TERMINAL_TAIL:])) for head in heads]
+    numbers[:, 2] = np.minimum(1.0, 5 * second / np.maximum(words, 1))
+    numbers[:, 3] = _holds_money(heads, digits > 0)
+    numbers[:, 4] = capitals / letters
+    numbers[:, 5] = np.minimum(1.0, digits / letters)
     return numbers
+
+
+def _holds_money(heads, with_digits):
+    """Whether each head names an amount of money, as 0/1 floats.
+
+    Only heads with a digit (``with_digits``, from ``str.isdigit``, which
+    every ``\\d`` passes) can match :data:`MONEY`; they are scanned once,
+    joined by NUL, which no part of :data:`MONEY` matches, so no match
+    spans two heads.
+    """
+    found = np.zeros(len(heads))
+    rows = np.flatnonzero(with_digits)
+    if rows.size:
+        scanned = [heads[row] for row in rows.tolist()]
+        starts = np.cumsum([0] + [len(head) + 1 for head in scanned[:-1]])
+        at = [match.start() for match in MONEY.finditer("\0".join(scanned))]
+        found[rows[np.searchsorted(starts, at, side="right") - 1]] = 1.0
+    return found
 
 
 def unit_numbers(text):

@@ -348,6 +348,31 @@ def char_classes(texts, head, tail, *, use_core=None):
     return counts
 
 
+
+#: A word as :func:`word_counts` counts them.
+WORD = re.compile(r"\w+(?:['’]\w+)?")
+
+
+def word_counts(texts, vocabulary, *, use_core=None):
+    """How many words each text holds, and how many of them are in ``vocabulary``.
+
+    A word is what :data:`WORD` finds; ``vocabulary`` is a set or frozenset
+    of str. Returns int64 ``[n, 2]``.
+    """
+    texts = list(texts)
+    if _use_core(use_core):
+        longest = max(map(len, vocabulary), default=0)
+        return np.frombuffer(_core.word_counts(texts, vocabulary, longest),
+                             np.int64).reshape(-1, 2)
+    counts = np.zeros((len(texts), 2), dtype=np.int64)
+    for row, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{row}] is not str")
+        words = WORD.findall(text)
+        counts[row] = (len(words), sum(map(vocabulary.__contains__, words)))
+    return counts
+
+
 # ------------------------------------------------------------- site prints
 #
 # For :mod:`stripper.siteprints`: the prints of a whole page in a few calls

@@ -7,8 +7,12 @@ fit their own small models on fixtures and check both sides agree.
 
 from pathlib import Path
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
@@ -17,7 +21,8 @@ from stripper.blocks import line_blocks
 from stripper.context import context_features, context_scores
 from stripper.corpus import load_fixtures
 from stripper.evaluate import label_blocks
-from stripper.features import NgramSpec, sigmoid, smooth_idf, unit_numbers
+from stripper import features
+from stripper.features import NgramSpec, shape_numbers, sigmoid, smooth_idf, unit_numbers
 from stripper.train import _matrix, _weighted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,3 +81,25 @@ def test_shape_numbers_of_an_appeal_and_of_reporting():
 def test_shape_numbers_read_only_the_head_and_tail_of_a_huge_unit():
     huge = "word " * 2_000_000
     assert unit_numbers(huge)[0] == pytest.approx(np.log1p(len(huge)) / 10)
+
+
+def numbers_of_one_unit(text):
+    """The six shape numbers of one unit, read as their definition says, one regex at a time."""
+    head = text if len(text) <= 1500 else text[:1200] + " " + text[-300:]
+    words = native.WORD.findall(head.lower())
+    letters, capitals, digits = native.char_classes([text], 1200, 300)[0].tolist()
+    return (math.log1p(len(text)) / 10,
+            float(bool(features.TERMINAL.search(head.rstrip()[-16:]))),
+            min(1.0, 5 * sum(w in features.SECOND_PERSON for w in words) / max(len(words), 1)),
+            float(bool(features.MONEY.search(head))),
+            capitals / max(letters, 1), min(1.0, digits / max(letters, 1)))
+
+
+#: Units heavy in what the shape numbers read: amounts at unit edges, "you".
+unit_text = st.text(alphabet=st.sampled_from("$€5 EURkr\u0663You're you Вы!.”\n\0a"), max_size=30)
+
+
+@given(st.lists(unit_text, max_size=8))
+def test_shape_numbers_of_a_batch_equal_each_unit_read_alone(texts):
+    expected = [numbers_of_one_unit(text) for text in texts]
+    assert shape_numbers(texts).tolist() == [list(row) for row in expected]
