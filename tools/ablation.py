@@ -49,14 +49,26 @@ VARIANTS = {
 }
 
 
-def main(argv=None):
+def parse_args(argv=None):
+    """The command line: the variants to run (all, in table order, when none is named)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    # Checked here, not by argparse: with nargs="*" it checks a list default as one choice.
+    parser.add_argument("variants", nargs="*", metavar="VARIANT",
+                        help=f"any of: {', '.join(VARIANTS)} (default: all)")
     parser.add_argument("--fixtures", default=str(ROOT / "fixtures"))
     parser.add_argument("--extra", action="append",
                         default=None, help="labelled JSON corpora (default: ../shared's)")
     parser.add_argument("--folds", type=int, default=train.FOLDS)
     args = parser.parse_args(argv)
+    unknown = [name for name in args.variants if name not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)}")
+    args.variants = args.variants or list(VARIANTS)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     extra = args.extra or [str(SHARED / "real-pages" / "docs"),
                            str(SHARED / "site-batches" / "docs")]
     docs, _ = train.load_corpora([args.fixtures], extra)
