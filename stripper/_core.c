@@ -1687,53 +1687,78 @@ count_classes(int kind, const void *data, Py_ssize_t from, Py_ssize_t to,
     }
 }
 
+/* Fills width int64 counts for one str; -1 with an exception set on an error. */
+typedef int (*counter_t)(PyObject *text, const void *how, int64_t *counts);
+
+/* Runs counter over each str of seq: a bytearray of int64 [n, width]. */
 static PyObject *
-core_char_classes(PyObject *self, PyObject *args)
+count_each(PyObject *seq, Py_ssize_t width, counter_t counter, const void *how)
 {
-    PyObject *seq, *tuple, *out;
-    Py_ssize_t n, r, head, tail;
+    PyObject *tuple, *out;
+    Py_ssize_t n, r;
     int64_t *counts;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "Onn:char_classes", &seq, &head, &tail))
-        return NULL;
-    if (head < 0 || tail < 0) {
-        PyErr_SetString(PyExc_ValueError, "head and tail must not be negative");
-        return NULL;
-    }
     tuple = PySequence_Tuple(seq);
     if (!tuple)
         return NULL;
     n = PyTuple_GET_SIZE(tuple);
-    out = PyByteArray_FromStringAndSize(NULL, n * 3 * (Py_ssize_t)sizeof(int64_t));
+    out = PyByteArray_FromStringAndSize(NULL, n * width * (Py_ssize_t)sizeof(int64_t));
     if (!out) {
         Py_DECREF(tuple);
         return NULL;
     }
     counts = (int64_t *)PyByteArray_AS_STRING(out);
-    memset(counts, 0, (size_t)n * 3 * sizeof(int64_t));
+    memset(counts, 0, (size_t)(n * width) * sizeof(int64_t));
     for (r = 0; r < n; r++) {
         PyObject *text = PyTuple_GET_ITEM(tuple, r);
-        Py_ssize_t length;
-        int kind;
-        const void *data;
         if (!PyUnicode_Check(text)) {
             PyErr_Format(PyExc_TypeError, "texts[%zd] is not str", r);
-            Py_DECREF(tuple);
-            Py_DECREF(out);
-            return NULL;
+            goto error;
         }
-        length = PyUnicode_GET_LENGTH(text);
-        kind = PyUnicode_KIND(text);
-        data = PyUnicode_DATA(text);
-        if (length > head + tail) { /* the head and the tail, as the model reads them */
-            count_classes(kind, data, 0, head, counts + 3 * r);
-            count_classes(kind, data, length - tail, length, counts + 3 * r);
-        } else {
-            count_classes(kind, data, 0, length, counts + 3 * r);
-        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(text) < 0)
+            goto error;
+#endif
+        if (counter(text, how, counts + width * r) < 0)
+            goto error;
     }
     Py_DECREF(tuple);
     return out;
+error:
+    Py_DECREF(tuple);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* count_each's counter for char_classes: how = {head, tail}. */
+static int
+classes_of(PyObject *text, const void *how, int64_t *counts)
+{
+    const Py_ssize_t head = ((const Py_ssize_t *)how)[0], tail = ((const Py_ssize_t *)how)[1];
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (length > head + tail) { /* the head and the tail, as the model reads them */
+        count_classes(kind, data, 0, head, counts);
+        count_classes(kind, data, length - tail, length, counts);
+    } else {
+        count_classes(kind, data, 0, length, counts);
+    }
+    return 0;
+}
+
+static PyObject *
+core_char_classes(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    Py_ssize_t ends[2];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Onn:char_classes", &seq, &ends[0], &ends[1]))
+        return NULL;
+    if (ends[0] < 0 || ends[1] < 0) {
+        PyErr_SetString(PyExc_ValueError, "head and tail must not be negative");
+        return NULL;
+    }
+    return count_each(seq, 3, classes_of, ends);
 }
 
 /* ------------------------------------------------------------ word counts */
@@ -1746,10 +1771,18 @@ PyDoc_STRVAR(word_counts_doc,
 "what the regular expression \\w+(?:['\\u2019]\\w+)? finds: a bytearray of\n"
 "int64 [n, 2]. See stripper.native.word_counts.");
 
-/* Counts the words of one str into counts[0..1]; -1 on an error. */
+/* How count_words reads its words. */
+typedef struct {
+    PyObject *vocabulary;
+    Py_ssize_t longest;
+} lookup_t;
+
+/* count_each's counter for word_counts: words, and words in the vocabulary. */
 static int
-count_words(PyObject *text, PyObject *vocabulary, Py_ssize_t longest, int64_t *counts)
+count_words(PyObject *text, const void *how, int64_t *counts)
 {
+    PyObject *vocabulary = ((const lookup_t *)how)->vocabulary;
+    Py_ssize_t longest = ((const lookup_t *)how)->longest;
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), i = 0, start, end;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -1791,42 +1824,16 @@ count_words(PyObject *text, PyObject *vocabulary, Py_ssize_t longest, int64_t *c
 static PyObject *
 core_word_counts(PyObject *self, PyObject *args)
 {
-    PyObject *seq, *vocabulary, *tuple, *out;
-    Py_ssize_t n, r, longest;
-    int64_t *counts;
+    PyObject *seq;
+    lookup_t how;
     (void)self;
-    if (!PyArg_ParseTuple(args, "OOn:word_counts", &seq, &vocabulary, &longest))
+    if (!PyArg_ParseTuple(args, "OOn:word_counts", &seq, &how.vocabulary, &how.longest))
         return NULL;
-    if (!PyAnySet_Check(vocabulary)) {
+    if (!PyAnySet_Check(how.vocabulary)) {
         PyErr_SetString(PyExc_TypeError, "vocabulary must be a set or frozenset");
         return NULL;
     }
-    tuple = PySequence_Tuple(seq);
-    if (!tuple)
-        return NULL;
-    n = PyTuple_GET_SIZE(tuple);
-    out = PyByteArray_FromStringAndSize(NULL, n * 2 * (Py_ssize_t)sizeof(int64_t));
-    if (!out) {
-        Py_DECREF(tuple);
-        return NULL;
-    }
-    counts = (int64_t *)PyByteArray_AS_STRING(out);
-    memset(counts, 0, (size_t)n * 2 * sizeof(int64_t));
-    for (r = 0; r < n; r++) {
-        PyObject *text = PyTuple_GET_ITEM(tuple, r);
-        if (!PyUnicode_Check(text)) {
-            PyErr_Format(PyExc_TypeError, "texts[%zd] is not str", r);
-            goto error;
-        }
-        if (count_words(text, vocabulary, longest, counts + 2 * r) < 0)
-            goto error;
-    }
-    Py_DECREF(tuple);
-    return out;
-error:
-    Py_DECREF(tuple);
-    Py_DECREF(out);
-    return NULL;
+    return count_each(seq, 2, count_words, &how);
 }
 
 /* ---------------------------------------------------------------- module */
