@@ -24,7 +24,7 @@ MIN_WRAP_WIDTH = 30
 MAX_WRAP_WIDTH = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One paragraph of the input and what the classifier made of it.
 
@@ -50,9 +50,20 @@ def line_blocks(text):
     return [Block(text[start:end], start, end) for start, end in line_spans(text).tolist()]
 
 
+def line_texts(text):
+    """The texts of :func:`line_blocks`, without building the blocks."""
+    from .native import split_lines as line_spans
+    return [text[start:end] for start, end in line_spans(text).tolist()]
+
+
 def splitter(units):
     """The function that cuts a text into ``units``: ``lines`` or ``blocks`` (paragraphs)."""
     return {"lines": line_blocks, "blocks": split_blocks}[units]
+
+
+def text_splitter(units):
+    """The function that gives the texts of a text's ``units``, as ``splitter``'s would."""
+    return {"lines": line_texts, "blocks": lambda text: [b.text for b in split_blocks(text)]}[units]
 
 
 def split_lines(text):

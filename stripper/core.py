@@ -93,7 +93,7 @@ def clean_documents(texts, model, settings, sites=None):
     threshold = threshold_of(settings, model)
     rules = {**model.rules, **({"run_margin": settings.run_margin}
                                if settings.run_margin is not None else {})}
-    work = [_Work(text, model.split) for text in texts]
+    work = [_Work(text, model.unit_texts) for text in texts]
     evidence = dict(zip(map(id, work), sites or ()))
     pending = [w for w in work if w.current.strip()]
     while pending:
@@ -229,10 +229,10 @@ def decide_units(units, scores, threshold, rules):
     confident = scores >= threshold
     tail = tail_rule(confident, scores, threshold, rules.get("tail_units", 0),
                      rules.get("tail_floor", 1.0), rules.get("tail_anchor", 0.0))
-    grown = grow_runs(tail, scores, threshold - rules.get("run_margin", 0.0))
+    grown = grow_runs(tail.tolist(), scores, threshold - rules.get("run_margin", 0.0))
     led = lead_ins(units, grown)
     return ["score" if c else "tail" if t else "run" if g else "lead-in" if lead else ""
-            for c, t, g, lead in zip(confident, tail, grown, led)]
+            for c, t, g, lead in zip(confident.tolist(), tail.tolist(), grown, led)]
 
 
 def tail_rule(going, scores, threshold, most, floor, anchor_margin):
@@ -263,34 +263,36 @@ def tail_rule(going, scores, threshold, most, floor, anchor_margin):
 
 
 def grow_runs(going, scores, floor):
-    """``going`` with each run of debris grown into its doubtful edges.
+    """``going`` (bools) with each run of debris grown into its doubtful edges, as a list.
 
     A block scoring at least ``floor`` next to a block that goes goes too,
     and so on outward (hysteresis, as in jusText's second pass for
     "near-good" blocks): inside an appeal, a paragraph that reads half like
     reporting ("our newsroom has lost half its advertisers") is part of the
     run. It must be decided while the run is still around it: once the run
-    is removed it would read as reporting alone.
+    is removed it would read as reporting alone. Lists, not arrays: a page
+    has tens of units, and indexing a list costs a fraction of indexing an
+    array.
     """
-    going = going.copy()
-    for i in range(1, len(going)):
-        going[i] |= going[i - 1] and scores[i] >= floor
-    for i in range(len(going) - 2, -1, -1):
-        going[i] |= going[i + 1] and scores[i] >= floor
-    return going
+    grown, near = [bool(flag) for flag in going], (np.asarray(scores) >= floor).tolist()
+    for i in range(1, len(grown)):
+        grown[i] = grown[i] or (grown[i - 1] and near[i])
+    for i in range(len(grown) - 2, -1, -1):
+        grown[i] = grown[i] or (grown[i + 1] and near[i])
+    return grown
 
 
 def lead_ins(blocks, going):
-    """``going`` with each lead-in line going with the debris it leads into.
+    """``going`` (a list of bools) with each lead-in line going with the debris it leads into.
 
     A short line ending in a colon announces the block after it: "Related:",
     "A message from our editors:", "Share this:". When that block goes, the
     line that announced it goes with it. (Before reporting, such as "She
     said:" before a quotation, it stays, since the quotation stays.)
     """
-    going = going.copy()
+    going = list(going)
     for i in range(len(blocks) - 2, -1, -1):
-        going[i] |= going[i + 1] and _is_lead_in(blocks[i].text)
+        going[i] = going[i] or (going[i + 1] and _is_lead_in(blocks[i].text))
     return going
 
 
@@ -381,9 +383,9 @@ class _Work:
     ``current`` can be reported as spans of the input.
     """
 
-    def __init__(self, source, split):
+    def __init__(self, source, unit_texts):
         self.source = source
-        self.split = split
+        self.unit_texts = unit_texts
         self.current = source
         self.origin = [(0, len(source), 0)]
         self.settled = []  # blocks decided for good, as spans of the input
@@ -396,7 +398,7 @@ class _Work:
         self.settled.extend(self._in_source([b for b in blocks if id(b) not in kept_ids]))
         clean, starts = render_kept(self.current, kept)
         if clean != self.current and \
-                [unit.text for unit in self.split(clean)] != [unit.text for unit in kept]:
+                self.unit_texts(clean) != [unit.text for unit in kept]:
             self.origin = [(start + low - block.start, start + high - block.start, source)
                            for block, start in zip(kept, starts)
                            for low, high, source in self._stretches(block)]

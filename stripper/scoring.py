@@ -10,7 +10,7 @@ thresholds it was trained for. It imports neither scikit-learn nor joblib.
 import numpy as np
 
 from . import native
-from .blocks import splitter
+from .blocks import splitter, text_splitter
 from .context import context_scores
 from .errors import ModelError, OptionError
 from .features import NUMBER_NAMES, NgramSpec, shape_numbers, sigmoid
@@ -26,6 +26,7 @@ class Model:
             spec = card["spec"]
             self.units = spec["units"]
             self._split = splitter(self.units)
+            self._split_texts = text_splitter(self.units)
             self.unit_ngrams = NgramSpec.from_card(spec["unit_ngrams"])
             self.kind_ngrams = NgramSpec.from_card(spec["kind_ngrams"])
             self.kind_names = list(spec["kinds"])
@@ -69,6 +70,10 @@ class Model:
     def split(self, text):
         """The units of ``text`` this model scores: its lines, or its paragraphs."""
         return self._split(text)
+
+    def unit_texts(self, text):
+        """The texts of :meth:`split`'s units of ``text``, without building them."""
+        return self._split_texts(text)
 
     def document_scores(self, documents, memo):
         """Debris scores of every unit of every document (a list of unit lists).

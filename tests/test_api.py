@@ -233,4 +233,4 @@ def test_a_run_stops_at_the_first_confident_reporting_block():
 
 def test_doubtful_blocks_without_a_run_stay():
     going = grow_runs(_mask(0, 0, 0), np.array([0.85, 0.85, 0.85]), 0.8)
-    assert not going.any()
+    assert not any(going)
