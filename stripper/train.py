@@ -154,9 +154,11 @@ def _out_of_fold(counts, y, groups, ngrams):
     return scores
 
 
-def _group_folds(groups, folds):
+def _group_folds(groups, folds, shuffle=0):
+    """Folds of whole groups; ``shuffle`` > 0 deals the groups to folds in another order."""
     from sklearn.model_selection import GroupKFold
-    folding = GroupKFold(n_splits=min(folds, len(set(groups))))
+    folding = GroupKFold(n_splits=min(folds, len(set(groups))), shuffle=bool(shuffle),
+                         random_state=shuffle or None)
     return folding.split(np.zeros(len(groups)), groups=groups)
 
 
@@ -190,8 +192,12 @@ def _prefixed(prefix, arrays):
 
 # ---------------------------------------------------------- evaluating
 
-def cross_validate(docs, folds=FOLDS, spec=SPEC, rules=RULES, thresholds=THRESHOLDS):
+def cross_validate(docs, folds=FOLDS, spec=SPEC, rules=RULES, thresholds=THRESHOLDS,
+                   shuffle=0):
     """Held-out figures of the whole cleaning path at every threshold.
+
+    ``shuffle`` > 0 deals publishers and sites to the folds in another order
+    (with that seed): a second look at a difference that may be the folds'.
 
     Returns ``(data, fold_models, curve)``: the labelled units, each fold's
     model with the documents it holds out, and per threshold the figures
@@ -200,7 +206,7 @@ def cross_validate(docs, folds=FOLDS, spec=SPEC, rules=RULES, thresholds=THRESHO
     """
     data = label_blocks(docs, splitter(spec["units"]))
     fold_models = []
-    for number, (train, test) in enumerate(_group_folds(data.groups, folds)):
+    for number, (train, test) in enumerate(_group_folds(data.groups, folds, shuffle)):
         log.info("fold %d of %d: %d training units", number + 1, folds, len(train))
         arrays, card = fit_model(data, train, spec, rules)
         fold_models.append((Model(arrays, {**card, "threshold": 0.5}),
@@ -264,10 +270,10 @@ def operating_points(curve, targets=KEEP_TARGETS):
     return points
 
 
-def evaluate(docs, folds=FOLDS, spec=SPEC, rules=RULES):
+def evaluate(docs, folds=FOLDS, spec=SPEC, rules=RULES, shuffle=0):
     """``stripper eval``: the held-out curve, operating points, and the full report
     (per corpus, language and kind) at the default operating point."""
-    data, fold_models, curve = cross_validate(docs, folds, spec, rules)
+    data, fold_models, curve = cross_validate(docs, folds, spec, rules, shuffle=shuffle)
     points = operating_points(curve)
     default = points[0]["threshold"]
     masks = block_masks(docs, _clean_held_out(docs, fold_models, default))

@@ -32,3 +32,25 @@ def test_ablation_refuses_an_unknown_variant(capsys):
         ablation.parse_args(["no-such"])
     assert stop.value.code == 2
     assert "unknown variant 'no-such'" in capsys.readouterr().err
+
+
+def test_ablation_runs_each_variant_under_the_shuffles_named():
+    ablation = load_tool("ablation")
+    assert ablation.parse_args(["--shuffles", "0", "3"]).shuffles == [0, 3]
+
+
+def test_ablation_summary_gives_the_mean_and_spread_of_several_runs():
+    ablation = load_tool("ablation")
+    assert ablation.summary([(0.25, None)]) == "0.250"
+    assert ablation.summary([(0.2, None), (0.4, None)]) == "0.300 ± 0.141"
+
+
+def test_ablation_marks_a_figure_whose_keep_target_was_not_reached():
+    ablation = load_tool("ablation")
+    result = {"operating_points": [
+        {"keep_target": 0.99, "keep": 0.985, "remove": 0.33, "appeals_remove": 0.29},
+        {"keep_target": 0.98, "keep": 0.981, "remove": 0.39, "appeals_remove": 0.35}]}
+    at_99, at_98, appeals = ablation.figures(result)
+    assert ablation.shown(at_99) == "0.330 (keep 0.985)"
+    assert ablation.shown(at_98) == "0.390"
+    assert "missed: 0.985" in ablation.summary([at_99, (0.3, None)])
