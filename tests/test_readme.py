@@ -64,7 +64,7 @@ COMMANDS = {
     "stripper eval fixtures --extra ../shared/data/real-pages/docs --extra "
     "../shared/data/site-batches/docs --floors tests/floors.json":
         "minutes long; test_floors.py checks the same floors against the card",
-    "python tools/ablation.py shipped no-context one-round": "minutes long (three "
+    "python tools/ablation.py shipped no-context two-rounds": "minutes long (three "
                                                               "cross-validations)",
     "python -m bench": "minutes long; bench/RESULTS.md is its last run",
     "python -m bench --quick": "a minute or more, needs the bench extra",

@@ -47,7 +47,7 @@ VARIANTS = {
                    "context without the six shape numbers"),
     "window-1": (_spec(context__window=1), train.RULES, "one neighbour either side"),
     "window-3": (_spec(context__window=3), train.RULES, "three neighbours either side"),
-    "one-round": (_spec(context__rounds=1), train.RULES, "one context round"),
+    "two-rounds": (_spec(context__rounds=2), train.RULES, "two context rounds"),
     "no-context": (_spec(context__rounds=0), train.RULES, "the unit model alone"),
     "no-idf": (_spec(unit_ngrams__idf=False), train.RULES, "raw hashed counts, no idf"),
     "no-rules": (train.SPEC, {"run_margin": 0.0, "tail_units": 0}, "threshold alone"),
