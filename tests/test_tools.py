@@ -54,3 +54,22 @@ def test_ablation_marks_a_figure_whose_keep_target_was_not_reached():
     assert ablation.shown(at_99) == "0.330 (keep 0.985)"
     assert ablation.shown(at_98) == "0.390"
     assert "missed: 0.985" in ablation.summary([at_99, (0.3, None)])
+
+
+def test_site_thresholds_default_to_its_table():
+    tool = load_tool("site_thresholds")
+    assert tool.parse_args([]).thresholds == list(tool.THRESHOLDS)
+
+
+def test_site_thresholds_refuse_a_threshold_out_of_range():
+    tool = load_tool("site_thresholds")
+    with pytest.raises(SystemExit):
+        tool.parse_args(["1.5"])
+
+
+def test_site_thresholds_row_reads_both_modes():
+    tool = load_tool("site_thresholds")
+    mode = {"all": {"keep": 0.99751, "remove": 0.5031}, "appeals": {"remove": 0.53}}
+    alone = {"all": {"keep": 0.9975, "remove": 0.111}, "appeals": {"remove": 0.086}}
+    assert tool.row(0.98, {"per_page": alone, "batch": mode}) == \
+        "| 0.98 | 0.9975 / 0.111 / 0.086 | 0.9975 / 0.503 / 0.530 |"
