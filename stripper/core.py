@@ -216,7 +216,7 @@ def _cut(text, unit, cuts):
     for start, end, via in pieces:
         start, end = _strip_span(text, start, end)
         if start < end:
-            blocks.append((Block(text[start:end], start, end), via))
+            blocks.append((_span_block(text, (start, end)), via))
     return blocks
 
 
@@ -228,11 +228,11 @@ def decide_units(units, scores, threshold, rules):
     """
     confident = scores >= threshold
     tail = tail_rule(confident, scores, threshold, rules.get("tail_units", 0),
-                     rules.get("tail_floor", 1.0), rules.get("tail_anchor", 0.0))
-    grown = grow_runs(tail.tolist(), scores, threshold - rules.get("run_margin", 0.0))
+                     rules.get("tail_floor", 1.0), rules.get("tail_anchor", 0.0)).tolist()
+    grown = grow_runs(tail, scores, threshold - rules.get("run_margin", 0.0))
     led = lead_ins(units, grown)
     return ["score" if c else "tail" if t else "run" if g else "lead-in" if lead else ""
-            for c, t, g, lead in zip(confident.tolist(), tail.tolist(), grown, led)]
+            for c, t, g, lead in zip(confident.tolist(), tail, grown, led)]
 
 
 def tail_rule(going, scores, threshold, most, floor, anchor_margin):
@@ -435,8 +435,6 @@ class _Work:
             if low < high:
                 stretches.append((low, high, source + low - piece_start))
         return stretches
-
-
 
 
 def _strip_span(text, start, end):

@@ -97,11 +97,16 @@ class NgramSpec:
         return native.analyzer_blocks(self.word, self.char, self.word_bits, self.char_bits)
 
 
+def head_and_tail(text):
+    """What the model reads of a unit: all of it, or its head and tail when it is long."""
+    if len(text) > TEXT_HEAD + TEXT_TAIL:
+        return text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
+    return text
+
+
 def prepared(text):
     """What the n-grams read of a unit: its head and tail, lower-cased."""
-    if len(text) > TEXT_HEAD + TEXT_TAIL:
-        text = text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:]
-    return text.lower()
+    return head_and_tail(text).lower()
 
 
 def shape_numbers(texts):
@@ -114,8 +119,7 @@ def shape_numbers(texts):
     a long unit's head and tail only.
     """
     texts = list(texts)
-    heads = [text if len(text) <= TEXT_HEAD + TEXT_TAIL else
-             text[:TEXT_HEAD] + " " + text[-TEXT_TAIL:] for text in texts]
+    heads = [head_and_tail(text) for text in texts]
     letters, capitals, digits = native.char_classes(texts, TEXT_HEAD, TEXT_TAIL).T
     letters = np.maximum(letters, 1)
     words, second = native.word_counts([head.lower() for head in heads], SECOND_PERSON).T
